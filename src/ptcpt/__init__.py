@@ -1,0 +1,57 @@
+"""ptcpt: physical-therapy services to correct, payable CPT/HCPCS billing lines.
+
+The public API lives here. ``import ptcpt`` is cheap: only the exception types are
+imported eagerly; every other name is imported on first use (PEP 562), and data files
+load the first time something needs them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, UnknownCode
+
+if TYPE_CHECKING:
+    from ptcpt.catalogs import Catalog, catalog
+    from ptcpt.codes import Category, Code, TherapyList, Timing
+
+__version__ = "0.1.0"
+
+#: public name -> module that defines it; imported on first attribute access.
+_LAZY: dict[str, str] = {
+    "Catalog": "ptcpt.catalogs",
+    "catalog": "ptcpt.catalogs",
+    "Category": "ptcpt.codes",
+    "Code": "ptcpt.codes",
+    "TherapyList": "ptcpt.codes",
+    "Timing": "ptcpt.codes",
+}
+
+__all__ = [
+    "Catalog",
+    "Category",
+    "Code",
+    "DataError",
+    "InvalidVisit",
+    "PluginError",
+    "PtcptError",
+    "TherapyList",
+    "Timing",
+    "UnknownCode",
+    "__version__",
+    "catalog",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ptcpt' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,80 @@
+"""Reading the files bundled in ``ptcpt/data`` and turning bad rows into DataError.
+
+Every bundled file is read through here so errors always name the file, the row and
+the field, and so the package works from a wheel, a zip or a source tree alike.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sys
+import tomllib
+from typing import TYPE_CHECKING, Any
+
+from ptcpt.errors import DataError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
+if sys.version_info >= (3, 12):
+    from importlib.resources import files
+else:  # pragma: no cover - exercised on 3.11 only
+    from importlib_resources import files
+
+__all__ = ["check_keys", "read_bundled_text", "read_csv_rows", "read_toml"]
+
+
+def read_bundled_text(name: str) -> str:
+    """The text of ``ptcpt/data/<name>``."""
+    try:
+        return files("ptcpt").joinpath("data", name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError("bundled data file is missing", file=name) from None
+
+
+def read_toml(name: str, text: str | None = None) -> dict[str, Any]:
+    """Parse a TOML data file, naming the file and line when it does not parse."""
+    source = read_bundled_text(name) if text is None else text
+    try:
+        return tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise DataError(f"not valid TOML: {exc}", file=name) from None
+
+
+def read_csv_rows(name: str, text: str | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield ``(line_number, row)`` for each data row of a CSV file with a header.
+
+    Lines starting with ``#`` before the header are comments (the file's provenance).
+    """
+    source = read_bundled_text(name) if text is None else text
+    lines = [line for line in source.splitlines() if not line.startswith("#")]
+    skipped = len(source.splitlines()) - len(lines)
+    reader = csv.DictReader(io.StringIO("\n".join(lines)))
+    for index, row in enumerate(reader):
+        if None in row:
+            raise DataError("row has more cells than the header", file=name, row=index + 2 + skipped)
+        missing = [key for key, value in row.items() if value is None]
+        if missing:
+            raise DataError(
+                "row has fewer cells than the header",
+                file=name,
+                row=index + 2 + skipped,
+                field=missing[0],
+            )
+        yield index + 2 + skipped, row
+
+
+def check_keys(
+    row: Mapping[str, Any],
+    *,
+    required: frozenset[str],
+    optional: frozenset[str],
+    file: str,
+    where: int | str,
+) -> None:
+    """Raise DataError for a missing required key or a key the format does not know."""
+    for key in sorted(required - row.keys()):
+        raise DataError("required field is missing", file=file, row=where, field=key)
+    for key in sorted(row.keys() - required - optional):
+        raise DataError("unknown field", file=file, row=where, field=key)

@@ -1,0 +1,192 @@
+"""The ``ptcpt`` command: the library's answers, at a shell prompt.
+
+Exit status: 0 when all is well, 1 when the answer is "no" (an unknown code, a check
+that found errors), 2 when the input itself is wrong. User errors print one line on
+stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ptcpt.errors import PtcptError
+
+if TYPE_CHECKING:
+    from ptcpt.codes import Code
+
+__all__ = ["main"]
+
+EXIT_OK = 0
+EXIT_NO = 1
+EXIT_USAGE = 2
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on stderr with exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        raise UsageError(message)
+
+
+def _date_arg(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; use the ISO form YYYY-MM-DD") from None
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2, sort_keys=False)
+    sys.stdout.write("\n")
+
+
+# -- ptcpt code ------------------------------------------------------------------------
+def _describe(code: Code, on: dt.date | None) -> list[str]:
+    from ptcpt.catalogs import catalog
+
+    timing = f"timed, {code.unit_minutes}-minute units" if code.is_timed else code.timing.value
+    lines = [f"{code.code}  {code.name}"]
+    lines += textwrap.wrap(code.summary, 88, initial_indent="  ", subsequent_indent="  ")
+    lines.append(
+        f"  category: {code.category.value}; {timing}; "
+        f"{'one-on-one' if code.one_on_one else 'not one-on-one'}"
+    )
+    therapy = code.therapy_list.value if code.therapy_list else "not on the list"
+    lines.append(f"  therapy list: {therapy}; disciplines: {', '.join(code.disciplines)}")
+    life = f"effective {code.effective.isoformat()}" if code.effective else "long-standing"
+    if code.deleted:
+        life += f"; deleted {code.deleted.isoformat()}"
+    lines.append(f"  {life}")
+    if code.deleted:
+        cat = catalog()
+        direct = ", ".join(f"{c.code} ({c.name})" for c in cat.replacements(code.code))
+        lines.append(f"  DELETED on {code.deleted.isoformat()}: use {direct or 'no replacement'}")
+        when = on or dt.date.today()
+        current = cat.replacements(code.code, when)
+        if {c.code for c in current} != set(code.replaced_by):
+            lines.append(f"  for {when.isoformat()}: {', '.join(c.code for c in current)}")
+    if code.add_on_to:
+        lines.append(f"  add-on to {', '.join(code.add_on_to)}")
+    if on is not None:
+        lines.append(f"  on {on.isoformat()}: {code.status(on)}")
+    if code.examples:
+        lines.append("  examples: " + "; ".join(code.examples))
+    if code.notes:
+        lines += textwrap.wrap("notes: " + code.notes, 88, initial_indent="  ", subsequent_indent="    ")
+    if code.unconfirmed:
+        lines.append(f"  unconfirmed: {', '.join(code.unconfirmed)}")
+    lines.append(f"  source: {code.source}")
+    return lines
+
+
+def _cmd_code(args: argparse.Namespace) -> int:
+    from ptcpt.catalogs import catalog
+    from ptcpt.codes import is_code_shaped
+    from ptcpt.serialize import code_to_dict
+
+    raw = args.code.strip().upper()
+    if not is_code_shaped(raw):
+        raise UsageError(
+            f"{args.code!r} is not a CPT/HCPCS code: use 5 characters such as 97110, 0552T or G0283"
+        )
+    cat = catalog()
+    code = cat.get(raw)
+    if code is None:
+        close = cat.close_matches(raw)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        print(f"ptcpt: {raw} is not in the catalog{hint}", file=sys.stderr)
+        return EXIT_NO
+    if args.json:
+        data = code_to_dict(code)
+        if args.on is not None:
+            data["status_on"] = {"date": args.on.isoformat(), "status": code.status(args.on)}
+        if code.deleted:
+            data["current_replacements"] = [
+                c.code for c in cat.replacements(code.code, args.on or dt.date.today())
+            ]
+        _print_json(data)
+    else:
+        print("\n".join(_describe(code, args.on)))
+    return EXIT_OK
+
+
+# -- ptcpt codes -----------------------------------------------------------------------
+def _cmd_codes(args: argparse.Namespace) -> int:
+    from ptcpt.catalogs import catalog
+    from ptcpt.serialize import code_to_dict
+
+    timing = "timed" if args.timed else "untimed" if args.untimed else None
+    try:
+        view = catalog().filter(category=args.category, timing=timing, active_on=args.on)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.json:
+        _print_json([code_to_dict(c) for c in view])
+        return EXIT_OK
+    for code in view:
+        timing_text = f"{code.unit_minutes}m" if code.is_timed else code.timing.value
+        state = f"deleted {code.deleted.isoformat()}" if code.deleted else ""
+        print(f"{code.code}  {code.name[:44]:44}  {code.category.value:22} {timing_text:8} {state}")
+    print(f"{len(view)} codes" + (f" billable on {args.on.isoformat()}" if args.on else ""))
+    return EXIT_OK
+
+
+# -- the parser ------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser; each sub-command sets ``handler``."""
+    from ptcpt import __version__
+
+    parser = _Parser(prog="ptcpt", description="Physical-therapy CPT/HCPCS billing lines.")
+    parser.add_argument("--version", action="version", version=f"ptcpt {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("code", help="show one code: what it is, its dates and replacements")
+    p.add_argument("code", help="a CPT/HCPCS code such as 97530")
+    p.add_argument("--on", type=_date_arg, help="date of service (YYYY-MM-DD) to report status for")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_code)
+
+    p = sub.add_parser("codes", help="list the catalog, optionally filtered")
+    p.add_argument("--category", help="only this category, e.g. evaluation")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--timed", action="store_true", help="only timed codes")
+    group.add_argument("--untimed", action="store_true", help="only untimed codes")
+    p.add_argument("--on", type=_date_arg, help="only codes billable on this date (YYYY-MM-DD)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_codes)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        handler: Handler | None = getattr(args, "handler", None)
+        if handler is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        return handler(args)
+    except UsageError as exc:
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PtcptError as exc:
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # e.g. `ptcpt codes | head`
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""Small, escaped HTML tables for Jupyter (``_repr_html_``).
+
+No scripts and no styles beyond inline basics: notebook front ends and static exports
+render them the same, and every value passes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from ptcpt.catalogs import Catalog
+    from ptcpt.codes import Code
+
+__all__ = ["catalog_html", "code_html", "table_html"]
+
+_MAX_ROWS = 200
+
+
+def _cell(value: object) -> str:
+    if value is None or value == "" or value == ():
+        return ""
+    if isinstance(value, tuple | list):
+        return html.escape(", ".join(str(v) for v in value))
+    return html.escape(str(value))
+
+
+def table_html(
+    headers: Sequence[str], rows: Iterable[Sequence[object]], *, caption: str | None = None
+) -> str:
+    """An HTML table with every header, cell and caption escaped."""
+    parts = ["<table>"]
+    if caption:
+        parts.append(f"<caption>{html.escape(caption)}</caption>")
+    parts.append("<thead><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in headers))
+    parts.append("</tr></thead><tbody>")
+    for row in rows:
+        parts.append("<tr>" + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def code_html(code: Code) -> str:
+    """A two-column table of one code's facts."""
+    rows: list[tuple[str, object]] = [
+        ("code", code.code),
+        ("name", code.name),
+        ("summary", code.summary),
+        ("category", code.category.value),
+        ("timing", f"timed, {code.unit_minutes}-minute units" if code.is_timed else code.timing.value),
+        ("one-on-one", "yes" if code.one_on_one else "no"),
+        ("therapy list", code.therapy_list.value if code.therapy_list else "not listed"),
+        ("disciplines", code.disciplines),
+        ("effective", code.effective.isoformat() if code.effective else "long-standing"),
+    ]
+    if code.deleted:
+        rows.append(("deleted", code.deleted.isoformat()))
+        rows.append(("replaced by", code.replaced_by))
+    if code.add_on_to:
+        rows.append(("add-on to", code.add_on_to))
+    if code.examples:
+        rows.append(("examples", "; ".join(code.examples)))
+    if code.notes:
+        rows.append(("notes", code.notes))
+    if code.unconfirmed:
+        rows.append(("unconfirmed", code.unconfirmed))
+    rows.append(("source", code.source))
+    return table_html(("field", "value"), rows, caption=f"{code.code} {code.name}")
+
+
+def catalog_html(catalog: Catalog) -> str:
+    """One row per code (the first 200), with the life dates that matter for billing."""
+    codes = list(catalog)
+    caption = f"{len(codes)} codes" + (f" as of {catalog.as_of.isoformat()}" if catalog.as_of else "")
+    rows = (
+        (
+            c.code,
+            c.name,
+            c.category.value,
+            f"{c.unit_minutes} min" if c.is_timed else c.timing.value,
+            c.therapy_list.value if c.therapy_list else "",
+            c.deleted.isoformat() if c.deleted else "",
+            c.replaced_by,
+        )
+        for c in codes[:_MAX_ROWS]
+    )
+    table = table_html(
+        ("code", "name", "category", "timing", "therapy list", "deleted", "replaced by"),
+        rows,
+        caption=caption,
+    )
+    if len(codes) > _MAX_ROWS:
+        table += f"<p>{len(codes) - _MAX_ROWS} more codes not shown</p>"
+    return table
