@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import csv
 import io
-import sys
 import tomllib
+from importlib.resources import files
 from typing import TYPE_CHECKING, Any
 
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
-
-if sys.version_info >= (3, 12):
-    from importlib.resources import files
-else:  # pragma: no cover - exercised on 3.11 only
-    from importlib_resources import files
 
 __all__ = ["check_keys", "read_bundled_text", "read_csv_rows", "read_toml"]
 
