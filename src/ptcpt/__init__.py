@@ -15,6 +15,11 @@ from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, Unkno
 if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.codes import Category, Code, TherapyList, Timing
+    from ptcpt.engine import Checker, check
+    from ptcpt.hookspecs import hookimpl
+    from ptcpt.payers import FeeSchedule, PayerProfile
+    from ptcpt.report import Finding, Hint, Report, Severity
+    from ptcpt.rules import Rule, RuleContext, rule
 
 __version__ = "0.1.0"
 
@@ -26,13 +31,34 @@ _LAZY: dict[str, str] = {
     "Code": "ptcpt.codes",
     "TherapyList": "ptcpt.codes",
     "Timing": "ptcpt.codes",
+    "Checker": "ptcpt.engine",
+    "check": "ptcpt.engine",
+    "FeeSchedule": "ptcpt.payers",
+    "PayerProfile": "ptcpt.payers",
+    "Finding": "ptcpt.report",
+    "Hint": "ptcpt.report",
+    "Report": "ptcpt.report",
+    "Severity": "ptcpt.report",
+    "Rule": "ptcpt.rules",
+    "RuleContext": "ptcpt.rules",
+    "rule": "ptcpt.rules",
+    "hookimpl": "ptcpt.hookspecs",
 }
 
 __all__ = [
     "Catalog",
     "Category",
+    "Checker",
     "Code",
     "DataError",
+    "FeeSchedule",
+    "Finding",
+    "Hint",
+    "PayerProfile",
+    "Report",
+    "Rule",
+    "RuleContext",
+    "Severity",
     "InvalidVisit",
     "PluginError",
     "PtcptError",
@@ -41,6 +67,9 @@ __all__ = [
     "UnknownCode",
     "__version__",
     "catalog",
+    "check",
+    "hookimpl",
+    "rule",
 ]
 
 

@@ -12,8 +12,8 @@ import datetime as dt
 import json
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ptcpt.errors import PtcptError
 
@@ -142,6 +142,160 @@ def _cmd_codes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- ptcpt check -----------------------------------------------------------------------
+def _read_visits(stream: TextIO) -> Iterator[tuple[int, Any]]:
+    """Yield ``(input line, Visit or InvalidVisit)`` from JSON or JSONL, streaming JSONL.
+
+    A file whose first non-blank line is a whole JSON object is JSONL and is read line
+    by line in constant memory; anything else is one JSON document (a visit or a list).
+    """
+    import json
+
+    from ptcpt.errors import InvalidVisit
+    from ptcpt.serialize import visit_from_dict, visit_from_json
+
+    number = 0
+    first = ""
+    for raw in stream:
+        number += 1
+        if raw.strip():
+            first = raw
+            break
+    if not first:
+        return
+    try:
+        head = json.loads(first)
+    except json.JSONDecodeError:
+        head = None
+    if isinstance(head, dict):  # JSONL
+        yield number, _parsed(lambda: visit_from_dict(head))
+        for raw in stream:
+            number += 1
+            if raw.strip():
+                text = raw
+                yield number, _parsed(lambda: visit_from_json(text))
+        return
+    rest = first + stream.read()
+    try:
+        document = json.loads(rest)
+    except json.JSONDecodeError as exc:
+        yield exc.lineno + number - 1, InvalidVisit(
+            "", f"not valid JSON (line {exc.lineno + number - 1}, column {exc.colno}): {exc.msg}"
+        )
+        return
+    items = document if isinstance(document, list) else [document]
+    for index, item in enumerate(items):
+        where = number if len(items) == 1 else index
+        yield where, _parsed(lambda: visit_from_dict(item))
+
+
+def _parsed(build: Callable[[], Any]) -> Any:
+    from ptcpt.errors import InvalidVisit
+
+    try:
+        return build()
+    except InvalidVisit as exc:
+        return exc
+
+
+def _open_input(path: str) -> TextIO:
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _make_checker(args: argparse.Namespace) -> Any:
+    from ptcpt.engine import Checker
+
+    return Checker(blocked=tuple(args.no_plugin or ()))
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from ptcpt.errors import InvalidVisit
+
+    checker = _make_checker(args)
+    stream = _open_input(args.file)
+    read = checked = rejected = with_errors = 0
+    try:
+        for where, visit in _read_visits(stream):
+            read += 1
+            if not isinstance(visit, InvalidVisit):
+                try:
+                    report = checker.check(visit)
+                except InvalidVisit as exc:  # e.g. an unknown payer
+                    visit = exc
+            if isinstance(visit, InvalidVisit):
+                rejected += 1
+                message = f"visit at input line {where}: {visit}"
+                if args.json:
+                    print(json.dumps({"input_line": where, "error": str(visit)}))
+                print(f"ptcpt: rejected {message}", file=sys.stderr)
+                continue
+            checked += 1
+            with_errors += not report.ok
+            if args.json:
+                print(json.dumps(report.to_dict(), separators=(",", ":")))
+            else:
+                print(report.summary())
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if not args.json or read > 1:
+        print(f"{read} visit(s) read, {checked} checked, {rejected} rejected, "
+              f"{with_errors} with errors", file=sys.stderr)
+    if rejected or read == 0:
+        if read == 0:
+            print("ptcpt: error: no visits in the input", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_NO if with_errors else EXIT_OK
+
+
+def _cmd_plugins(args: argparse.Namespace) -> int:
+    import attrs
+
+    checker = _make_checker(args)
+    infos = checker.plugins.info()
+    if args.json:
+        _print_json({
+            "plugins": [attrs.asdict(info) for info in infos],
+            "failed": [attrs.asdict(f) for f in checker.plugins.failures],
+        })
+        return EXIT_OK
+    for info in infos:
+        kind = "built-in" if info.builtin else "plugin"
+        print(f"{info.name} {info.version} ({kind})")
+        print(f"  hooks: {', '.join(info.hooks) or '-'}")
+        if info.rules:
+            print(f"  rules: {', '.join(info.rules)}")
+    for failure in checker.plugins.failures:
+        print(f"{failure.name} FAILED TO LOAD: {failure.error}")
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    checker = _make_checker(args)
+    rows = [
+        {
+            "id": r.rule.id, "kind": r.rule.kind, "plugin": r.plugin,
+            "payers": sorted(r.rule.payers) if r.rule.payers is not None else None,
+            "description": r.rule.description,
+        }
+        for r in checker.rules
+    ]
+    if args.json:
+        _print_json(rows)
+        return EXIT_OK
+    for row in rows:
+        payers = ",".join(row["payers"]) if row["payers"] else "all payers"
+        print(f"{row['id']:32} {row['kind']:10} {row['plugin']:22} {payers:14} {row['description']}")
+    return EXIT_OK
+
+
 # -- the parser ------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser; each sub-command sets ``handler``."""
@@ -165,6 +319,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", type=_date_arg, help="only codes billable on this date (YYYY-MM-DD)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_codes)
+
+    p = sub.add_parser("check", help="check visits (JSON, JSONL or - for stdin)")
+    p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
+    p.add_argument("--json", action="store_true", help="one JSON report per line")
+    p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.set_defaults(handler=_cmd_check)
+
+    p = sub.add_parser("plugins", help="list loaded plugins, their hooks and rules")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.set_defaults(handler=_cmd_plugins)
+
+    p = sub.add_parser("rules", help="list every active rule")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.set_defaults(handler=_cmd_rules)
     return parser
 
 

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
     from ptcpt.catalogs import Catalog
     from ptcpt.codes import Code
+    from ptcpt.report import Report
 
-__all__ = ["catalog_html", "code_html", "table_html"]
+__all__ = ["catalog_html", "code_html", "report_html", "table_html"]
 
 _MAX_ROWS = 200
 
@@ -95,3 +96,27 @@ def catalog_html(catalog: Catalog) -> str:
     if len(codes) > _MAX_ROWS:
         table += f"<p>{len(codes) - _MAX_ROWS} more codes not shown</p>"
     return table
+
+
+def report_html(report: Report) -> str:
+    """The verdict, then findings and hints as escaped tables."""
+    verdict = "OK" if report.ok else f"{len(report.errors)} error(s)"
+    caption = f"visit {report.visit_id or ''} {report.date.isoformat()} {report.payer}: {verdict}"
+    parts = [
+        table_html(
+            ("severity", "rule", "line", "code", "message", "fix"),
+            ((f.severity.value, f.rule, f.line, f.code, f.message, f.fix)
+             for f in report.sorted_findings()),
+            caption=caption,
+        )
+    ]
+    if report.hints:
+        parts.append(table_html(
+            ("hint", "line", "code", "message", "amount"),
+            ((h.rule, h.line, h.code, h.message,
+              "" if h.amount is None else f"${h.amount:.2f}") for h in report.hints),
+            caption="hints",
+        ))
+    if report.units is not None:
+        parts.append(f"<p>{html.escape(report.units.explain())}</p>")
+    return "".join(parts)

@@ -1,0 +1,62 @@
+"""Rules about the codes themselves: unknown, deleted, not yet in force."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+
+@rule("code.unknown", kind="validation")
+def unknown_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A code the catalog does not know."""
+    for i, line in enumerate(visit.lines):
+        if ctx.code(i) is None:
+            close = ctx.catalog.close_matches(line.code)
+            fix = f"check the code; close known codes: {', '.join(close)}" if close else (
+                "check the code against the current CPT/HCPCS code set")
+            yield ctx.error(f"{line.code} is not a code ptcpt knows for physical therapy",
+                            line=i, fix=fix)
+
+
+@rule("code.deleted", kind="validation")
+def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A code deleted before the date of service; names the replacement."""
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is None or code.deleted is None or ctx.date < code.deleted:
+            continue
+        current = ctx.catalog.replacements(code.code, ctx.date)
+        use = ", ".join(c.code for c in current)
+        yield ctx.error(
+            f"{code.code} was deleted on {code.deleted.isoformat()}, before this date of service",
+            line=i,
+            fix=f"bill {use} instead, as the documentation supports" if use else
+                "choose the current code the documentation supports",
+        )
+
+
+@rule("code.not-yet-effective", kind="validation")
+def not_yet_effective(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A code used before its effective date."""
+    for i, _line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is not None and code.effective is not None and ctx.date < code.effective:
+            yield ctx.error(
+                f"{code.code} takes effect on {code.effective.isoformat()}, after this date of "
+                f"service",
+                line=i,
+                fix="use the code in force on the date of service",
+            )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    for item in (unknown_code, deleted_code, not_yet_effective):
+        register(item)

@@ -1,0 +1,102 @@
+"""Rules about units: the 8-minute rule, missing minutes, untimed codes billed twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.codes import Timing
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+_METHOD_NAME = {"cms": "CMS total-time method", "ama": "CPT per-code method"}
+
+
+def _billed_timed(visit: Visit, ctx: RuleContext) -> dict[str, tuple[int, int, bool]]:
+    """code -> (units billed, first line index, every line has minutes) for 15-minute codes."""
+    billed: dict[str, tuple[int, int, bool]] = {}
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is None or code.unit_minutes != 15:
+            continue
+        units, first, complete = billed.get(line.code, (0, i, True))
+        billed[line.code] = (units + line.units, first, complete and line.minutes is not None)
+    return billed
+
+
+@rule("units.mismatch", kind="validation")
+def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """Timed units that the minutes do not support under the payer's method."""
+    plan = ctx.units
+    if plan is None:
+        return
+    from ptcpt.units import unit_bounds
+
+    bounds = unit_bounds(dict(plan.minutes), plan.method)
+    method = _METHOD_NAME.get(plan.method, plan.method)
+    billed = _billed_timed(visit, ctx)
+    total_billed = 0
+    over = False
+    for code, (units, first, complete) in billed.items():
+        if not complete or code not in bounds:
+            continue
+        total_billed += units
+        low, high = bounds[code]
+        minutes = dict(plan.minutes)[code]
+        if units > high:
+            over = True
+            yield ctx.error(
+                f"{code}: {units} unit(s) billed, but {minutes} timed minutes support at most "
+                f"{high} under the {method}",
+                line=first,
+                fix=f"bill {high} unit(s) of {code}, or document the minutes that support more",
+            )
+    if not over and plan.method == "cms" and total_billed > plan.total:
+        yield ctx.error(
+            f"{total_billed} timed units billed, but {plan.total_minutes} total timed minutes "
+            f"support {plan.total} under the {method}",
+            fix=f"bill {plan.total} timed unit(s) in all: {plan.explain()}",
+        )
+
+
+@rule("units.minutes-missing", kind="validation")
+def minutes_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A timed code billed without minutes: its units cannot be verified."""
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is not None and code.timing is Timing.TIMED and line.minutes is None:
+            yield ctx.warning(
+                f"{line.code} is a timed code billed without minutes; its {line.units} unit(s) "
+                f"cannot be checked against the 8-minute rule",
+                line=i,
+                fix="record the minutes of direct one-on-one time for this code",
+            )
+
+
+@rule("units.untimed-multiple", kind="validation")
+def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A service-based code billed with more units than one session allows."""
+    seen: dict[str, int] = {}
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
+            continue
+        total = seen.get(line.code, 0) + line.units
+        if total > 1 and seen.get(line.code, 0) <= 1:
+            yield ctx.error(
+                f"{line.code} is untimed (one unit per session whatever the time), but "
+                f"{total} units are billed",
+                line=i,
+                fix=f"bill one unit of {line.code} for the session",
+            )
+        seen[line.code] = total
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    for item in (units_mismatch, minutes_missing, untimed_multiple):
+        register(item)

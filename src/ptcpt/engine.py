@@ -1,0 +1,223 @@
+"""The Checker: runs every applicable rule on a visit and builds the Report.
+
+A Checker is built once (plugins loaded, rules collected and grouped by payer) and is
+then immutable, so one instance can check visits from many threads. A rule that raises,
+or yields something that is not a Finding or Hint, becomes one ``plugin.error`` finding
+naming the plugin and the rule; every other rule still runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ptcpt.errors import InvalidVisit
+from ptcpt.plugins import Plugins, RegisteredRule
+from ptcpt.report import Finding, Hint, Report, Severity
+from ptcpt.rules import RuleContext
+
+if TYPE_CHECKING:
+    from ptcpt.catalogs import Catalog
+    from ptcpt.cmsdata import CmsTables
+    from ptcpt.payers import FeeSchedule, PayerProfile
+    from ptcpt.units import UnitPlan
+    from ptcpt.visit import Visit
+
+__all__ = ["PLUGIN_ERROR", "Checker", "check"]
+
+log = logging.getLogger("ptcpt")
+
+#: The rule id of the findings the engine makes for failing rules and plugins.
+PLUGIN_ERROR = "plugin.error"
+
+
+class Checker:
+    """Checks visits with the built-in rules plus the plugins it was given or found.
+
+    ``blocked`` leaves plugins out by name (built-ins included, e.g. ``"ptcpt.units"``);
+    ``allowed`` is an allow-list for entry-point plugins; ``load_entrypoints=False``
+    ignores installed plugins (what tests want). ``PTCPT_DISABLE_PLUGINS`` and
+    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top. ``tables`` replaces the
+    bundled CMS extract (see :mod:`ptcpt.cmsfiles`).
+    """
+
+    def __init__(
+        self,
+        plugins: Iterable[object] = (),
+        *,
+        blocked: Iterable[str] = (),
+        allowed: Iterable[str] | None = None,
+        load_entrypoints: bool = True,
+        catalog: Catalog | None = None,
+        tables: CmsTables | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        from ptcpt.catalogs import Catalog
+        from ptcpt.catalogs import catalog as bundled_catalog
+
+        self.plugins = Plugins.load(
+            plugins, blocked=blocked, allowed=allowed, load_entrypoints=load_entrypoints,
+            env=env,
+        )
+        self.rules: tuple[RegisteredRule, ...] = self.plugins.rules()
+        self.payers: dict[str, PayerProfile] = self.plugins.payers()
+        self.fee_schedules: dict[str, FeeSchedule] = self.plugins.fee_schedules()
+        base = catalog if catalog is not None else bundled_catalog()
+        extra = self.plugins.codes()
+        if extra:
+            replaced = {code.code: code for code in extra}
+            merged = [replaced.pop(code.code, code) for code in base]
+            base = Catalog([*merged, *replaced.values()])
+        self.catalog = base
+        self._tables = tables
+        self._by_payer: dict[str, tuple[RegisteredRule, ...]] = {
+            payer: tuple(r for r in self.rules if r.rule.applies_to(payer)) for payer in self.payers
+        }
+        self._load_findings = tuple(
+            Finding(
+                rule=PLUGIN_ERROR, severity=Severity.WARNING,
+                message=f"plugin {failure.name!r} could not be loaded ({failure.error}); "
+                        f"its rules did not run",
+                plugin=failure.name,
+                fix="reinstall or fix the plugin, or disable it with PTCPT_DISABLE_PLUGINS",
+            )
+            for failure in self.plugins.failures
+        )
+        self._lock = threading.Lock()
+        self._classifier: Any = None
+
+    # -- reading -------------------------------------------------------------------------
+    def payer(self, payer_id: str) -> PayerProfile:
+        """The profile for ``payer_id``; an unknown id raises InvalidVisit listing the known."""
+        profile = self.payers.get(payer_id)
+        if profile is None:
+            known = ", ".join(sorted(self.payers))
+            raise InvalidVisit("payer", f"unknown payer {payer_id!r}; known payers: {known}")
+        return profile
+
+    @property
+    def tables(self) -> CmsTables:
+        """The CMS tables rules read (the bundled extract unless others were given)."""
+        if self._tables is None:
+            from ptcpt.cmsdata import bundled_tables
+
+            return bundled_tables()
+        return self._tables
+
+    def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
+        """The units the timed minutes support under the payer's method, or None."""
+        from ptcpt.units import allocate
+
+        minutes: dict[str, int] = {}
+        get = self.catalog.get
+        for line in visit.lines:
+            if line.minutes is None:
+                continue
+            code = get(line.code)
+            if code is None or code.unit_minutes != 15:
+                continue
+            minutes[line.code] = minutes.get(line.code, 0) + line.minutes
+        if not minutes:
+            return None
+        return allocate(minutes, method=payer.unit_method)
+
+    # -- checking ------------------------------------------------------------------------
+    def check(self, visit: Visit) -> Report:
+        """Run every rule that applies to the visit's payer; never raises for a rule's bug."""
+        from ptcpt.visit import Visit
+
+        if not isinstance(visit, Visit):
+            raise TypeError(f"check needs a ptcpt.Visit, got {type(visit).__name__}")
+        payer = self.payer(visit.payer)
+        plan = self.expected_units(visit, payer)
+        ctx = RuleContext(
+            visit, catalog=self.catalog, payer=payer, units=plan,
+            tables=None if self._tables is None else lambda: self.tables,
+            fee_schedule=self.fee_schedules.get(payer.id),
+        )
+        findings: list[Finding] = list(self._load_findings)
+        hints: list[Hint] = []
+        for registered in self._by_payer.get(payer.id, ()):
+            rule = registered.rule
+            ctx._rule = rule.id
+            ctx._plugin = registered.plugin
+            try:
+                produced = rule.function(visit, ctx)
+                if produced is None:
+                    continue
+                for item in produced:
+                    kind = type(item)
+                    if kind is Finding:
+                        if item.rule != rule.id or item.plugin != registered.plugin:
+                            item = _restamp(item, rule.id, registered.plugin)
+                        findings.append(item)
+                    elif kind is Hint:
+                        if item.rule != rule.id or item.plugin != registered.plugin:
+                            item = _restamp(item, rule.id, registered.plugin)
+                        hints.append(item)
+                    else:
+                        findings.append(_rule_failed(
+                            registered, f"yielded a {kind.__name__}, not a Finding or Hint"))
+                        break
+            except Exception as exc:
+                log.warning("rule %s of plugin %s raised %s", rule.id, registered.plugin,
+                            type(exc).__name__)
+                findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+        return Report(
+            date=visit.date, payer=payer.id, findings=tuple(findings), hints=tuple(hints),
+            units=plan, estimate=self._estimate(visit, payer), visit_id=visit.id,
+        )
+
+    def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
+        """Check visits one by one, lazily: constant memory over any number of visits."""
+        for visit in visits:
+            yield self.check(visit)
+
+    def _estimate(self, visit: Visit, payer: PayerProfile) -> Any:
+        return None
+
+    def classifier(self) -> Any:
+        """The classifier with every plugin's terms (built on first use)."""
+        with self._lock:
+            if self._classifier is None:
+                from ptcpt.classifier import Classifier
+
+                self._classifier = Classifier(extra_terms=self.plugins.terms())
+            return self._classifier
+
+
+def _restamp(item: Any, rule: str, plugin: str) -> Any:
+    import attrs
+
+    return attrs.evolve(item, rule=rule, plugin=plugin)
+
+
+def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
+    return Finding(
+        rule=PLUGIN_ERROR,
+        severity=Severity.ERROR,
+        message=f"rule {registered.rule.id!r} of plugin {registered.plugin!r} {what}; "
+                f"its results for this visit are missing",
+        plugin=registered.plugin,
+        fix=f"report it to the plugin's authors, or disable {registered.plugin!r}",
+    )
+
+
+_default: Checker | None = None
+_default_lock = threading.Lock()
+
+
+def default_checker() -> Checker:
+    """The shared Checker ``ptcpt.check`` uses (built-ins plus installed plugins)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Checker()
+        return _default
+
+
+def check(visit: Visit) -> Report:
+    """Check one visit with the default Checker."""
+    return default_checker().check(visit)

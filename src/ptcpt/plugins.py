@@ -1,0 +1,310 @@
+"""Finding, loading and asking plugins: a typed facade over pluggy.
+
+The rest of ptcpt never calls ``pm.hook.*`` itself: :class:`Plugins` calls each hook
+implementation with a ``register`` callable that knows which plugin is registering,
+so duplicates and failures can name the plugin responsible.
+
+Built-in rules are plugins too (``ptcpt.default_plugins``), registered exactly as a
+third party's would be. Third-party plugins are found through the ``ptcpt``
+entry-point group, loaded one by one so one broken package cannot hide the others.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from importlib import metadata
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import pluggy
+
+from ptcpt import hookspecs
+from ptcpt.errors import PluginError
+
+if TYPE_CHECKING:
+    from ptcpt.classifier import Term
+    from ptcpt.codes import Code
+    from ptcpt.payers import FeeSchedule, PayerProfile
+    from ptcpt.rules import Rule
+
+__all__ = [
+    "BUILTIN_PLUGINS",
+    "ENTRY_POINT_GROUP",
+    "LoadFailure",
+    "PluginInfo",
+    "Plugins",
+    "RegisteredRule",
+    "make_plugin_manager",
+]
+
+ENTRY_POINT_GROUP = "ptcpt"
+
+#: plugin name -> module of ptcpt's own rules and profiles.
+BUILTIN_PLUGINS: dict[str, str] = {
+    "ptcpt.payers": "ptcpt.default_plugins.payers",
+    "ptcpt.codes": "ptcpt.default_plugins.codes",
+    "ptcpt.units": "ptcpt.default_plugins.units",
+}
+
+
+@attrs.frozen
+class LoadFailure:
+    """An entry-point plugin that could not be imported; the others still load."""
+
+    name: str
+    error: str
+
+
+@attrs.frozen
+class RegisteredRule:
+    """A rule and the plugin that registered it."""
+
+    rule: Rule
+    plugin: str
+
+
+@attrs.frozen
+class PluginInfo:
+    """One loaded plugin, as ``ptcpt plugins`` lists it."""
+
+    name: str
+    version: str
+    builtin: bool
+    hooks: tuple[str, ...]
+    rules: tuple[str, ...]
+
+
+def make_plugin_manager() -> pluggy.PluginManager:
+    """A new, empty plugin manager that knows ptcpt's hooks (no global state)."""
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    return pm
+
+
+def _names_from_env(value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    return frozenset(part.strip() for part in value.split(",") if part.strip())
+
+
+class Plugins:
+    """The plugins of one Checker and what they register.
+
+    Build with :meth:`load`. ``failures`` lists entry points that failed to import.
+    """
+
+    def __init__(
+        self,
+        pm: pluggy.PluginManager,
+        *,
+        failures: tuple[LoadFailure, ...] = (),
+        versions: Mapping[str, str] | None = None,
+    ) -> None:
+        self._pm = pm
+        self.failures = failures
+        self._versions = dict(versions or {})
+
+    @classmethod
+    def load(
+        cls,
+        plugins: Iterable[object] = (),
+        *,
+        blocked: Iterable[str] = (),
+        allowed: Iterable[str] | None = None,
+        load_entrypoints: bool = True,
+        builtins: bool = True,
+        env: Mapping[str, str] | None = None,
+    ) -> Plugins:
+        """Register built-ins, the given plugin objects, then entry-point plugins.
+
+        ``blocked`` names plugins (built-in, given or entry-point) to leave out;
+        ``allowed`` (when not None) is the allow-list of entry-point plugins. The
+        environment adds ``PTCPT_DISABLE_PLUGINS`` to the block-list and sets the
+        allow-list from ``PTCPT_LOAD_PLUGINS`` (an empty value loads none).
+        """
+        environ = os.environ if env is None else env
+        block = set(blocked) | (_names_from_env(environ.get("PTCPT_DISABLE_PLUGINS")) or set())
+        allow = frozenset(allowed) if allowed is not None else None
+        env_allow = _names_from_env(environ.get("PTCPT_LOAD_PLUGINS"))
+        if env_allow is not None:
+            allow = env_allow if allow is None else allow & env_allow
+
+        pm = make_plugin_manager()
+        versions: dict[str, str] = {}
+        if builtins:
+            from ptcpt import __version__
+
+            for name, module in BUILTIN_PLUGINS.items():
+                if name not in block:
+                    _register(pm, importlib.import_module(module), name)
+                    versions[name] = __version__
+        for plugin in plugins:
+            name = _plugin_name(plugin)
+            if name not in block:
+                _register(pm, plugin, name)
+                versions[name] = getattr(plugin, "__version__", "")
+        failures: list[LoadFailure] = []
+        if load_entrypoints:
+            for ep in _entry_points():
+                if ep.name in block or (allow is not None and ep.name not in allow):
+                    continue
+                if pm.has_plugin(ep.name):
+                    continue
+                try:
+                    loaded = ep.load()
+                except Exception as exc:  # an import failure must not stop the others
+                    failures.append(LoadFailure(ep.name, f"{type(exc).__name__}: {exc}"))
+                    continue
+                _register(pm, loaded, ep.name)
+                versions[ep.name] = ep.dist.version if ep.dist is not None else ""
+        try:
+            pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(f"plugin {exc.plugin!r}: {exc}") from None
+        return cls(pm, failures=tuple(failures), versions=versions)
+
+    # -- the typed facade ----------------------------------------------------------------
+    def _collect(self, hook_name: str) -> list[tuple[Any, str]]:
+        """Call every implementation of a register-style hook, tagging items by plugin."""
+        found: list[tuple[Any, str]] = []
+        caller = getattr(self._pm.hook, hook_name)
+        for impl in reversed(caller.get_hookimpls()):
+            plugin_name = impl.plugin_name
+
+            def register(item: Any, _plugin: str = plugin_name) -> None:
+                found.append((item, _plugin))
+
+            args = {"register": register}
+            try:
+                impl.function(*[args[name] for name in impl.argnames])
+            except PluginError:
+                raise
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
+                ) from exc
+        return found
+
+    def rules(self) -> tuple[RegisteredRule, ...]:
+        """Every rule, in registration order; duplicate ids name both plugins."""
+        from ptcpt.rules import Rule
+
+        seen: dict[str, str] = {}
+        result: list[RegisteredRule] = []
+        for item, plugin in self._collect("ptcpt_register_rules"):
+            if not isinstance(item, Rule):
+                raise PluginError(
+                    f"plugin {plugin!r} registered a {type(item).__name__}, not a ptcpt Rule "
+                    f"(decorate the function with @ptcpt.rule)"
+                )
+            if item.id in seen:
+                raise PluginError(
+                    f"rule id {item.id!r} is registered by both plugin {seen[item.id]!r} "
+                    f"and plugin {plugin!r}; rule ids must be unique"
+                )
+            seen[item.id] = plugin
+            result.append(RegisteredRule(item, plugin))
+        return tuple(result)
+
+    def payers(self) -> dict[str, PayerProfile]:
+        from ptcpt.payers import PayerProfile
+
+        return self._unique("ptcpt_register_payers", PayerProfile, "payer")
+
+    def fee_schedules(self) -> dict[str, FeeSchedule]:
+        from ptcpt.payers import FeeSchedule
+
+        return self._unique("ptcpt_register_fee_schedules", FeeSchedule, "fee schedule")
+
+    def _unique(self, hook: str, cls: type[Any], what: str) -> dict[str, Any]:
+        owners: dict[str, str] = {}
+        result: dict[str, Any] = {}
+        for item, plugin in self._collect(hook):
+            if not isinstance(item, cls):
+                raise PluginError(
+                    f"plugin {plugin!r} registered a {type(item).__name__}, not a {cls.__name__}"
+                )
+            if item.id in owners:
+                raise PluginError(
+                    f"{what} id {item.id!r} is registered by both plugin {owners[item.id]!r} "
+                    f"and plugin {plugin!r}"
+                )
+            owners[item.id] = plugin
+            result[item.id] = item
+        return result
+
+    def codes(self) -> tuple[Code, ...]:
+        from ptcpt.codes import Code
+
+        result: list[Code] = []
+        for item, plugin in self._collect("ptcpt_register_codes"):
+            if not isinstance(item, Code):
+                raise PluginError(f"plugin {plugin!r} registered a {type(item).__name__}, not a Code")
+            result.append(item)
+        return tuple(result)
+
+    def terms(self) -> tuple[Term, ...]:
+        from ptcpt.classifier import Term
+
+        result: list[Term] = []
+        for item, plugin in self._collect("ptcpt_register_terms"):
+            if not isinstance(item, Term):
+                raise PluginError(f"plugin {plugin!r} registered a {type(item).__name__}, not a Term")
+            result.append(item)
+        return tuple(result)
+
+    def info(self) -> tuple[PluginInfo, ...]:
+        """Name, version, implemented hooks and rule ids of every loaded plugin."""
+        rules_by_plugin: dict[str, list[str]] = {}
+        for registered in self.rules():
+            rules_by_plugin.setdefault(registered.plugin, []).append(registered.rule.id)
+        result = []
+        for name, plugin in self._pm.list_name_plugin():
+            hooks = tuple(
+                sorted(impl.hook_name for impl in _impls_of(self._pm, plugin))
+            )
+            result.append(
+                PluginInfo(
+                    name=name,
+                    version=self._versions.get(name, ""),
+                    builtin=name in BUILTIN_PLUGINS,
+                    hooks=hooks,
+                    rules=tuple(rules_by_plugin.get(name, ())),
+                )
+            )
+        return tuple(sorted(result, key=lambda p: (not p.builtin, p.name)))
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self._pm.list_name_plugin())
+
+
+def _impls_of(pm: pluggy.PluginManager, plugin: object) -> list[Any]:
+    impls: list[Any] = []
+    for caller in pm.get_hookcallers(plugin) or []:
+        impls.extend(i for i in caller.get_hookimpls() if i.plugin is plugin)
+    return impls
+
+
+def _plugin_name(plugin: object) -> str:
+    if isinstance(plugin, ModuleType):
+        return plugin.__name__
+    return str(getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
+               or type(plugin).__name__)
+
+
+def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    try:
+        pm.register(plugin, name=name)
+    except pluggy.PluginValidationError as exc:
+        raise PluginError(f"plugin {name!r} does not match ptcpt's hooks: {exc}") from None
+    except ValueError as exc:  # the same plugin or name twice
+        raise PluginError(f"plugin {name!r} could not be registered: {exc}") from None
+
+
+def _entry_points() -> tuple[metadata.EntryPoint, ...]:
+    return tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+

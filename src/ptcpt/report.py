@@ -1,0 +1,146 @@
+"""What a check says about a visit: findings, hints, the expected units and the estimate.
+
+Findings are problems (an error stops a clean claim; a warning needs a look; info is
+context). Hints are reimbursement advice that never asks for a service the documentation
+does not support: they say what to document or check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+if TYPE_CHECKING:
+    from ptcpt.fees import Estimate
+    from ptcpt.units import UnitPlan
+
+__all__ = ["Finding", "Hint", "Report", "Severity"]
+
+
+class Severity(enum.StrEnum):
+    """How much a finding matters to the claim."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+_SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def _optional_line(_: Any, attribute: attrs.Attribute[int | None], value: int | None) -> None:
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ValueError(f"{attribute.name}: must be a line index >= 0 or None, got {value!r}")
+
+
+@attrs.frozen
+class Finding:
+    """One problem a rule found on a visit.
+
+    ``rule`` and ``plugin`` are stamped by the engine, so a rule cannot claim another
+    rule's id. ``line`` is the index into ``visit.lines`` (None for the whole visit).
+    """
+
+    rule: str
+    severity: Severity = attrs.field(converter=Severity)
+    message: str
+    line: int | None = attrs.field(default=None, validator=_optional_line)
+    code: str | None = None
+    fix: str | None = None
+    plugin: str = ""
+
+
+@attrs.frozen
+class Hint:
+    """Reimbursement advice: what to document or check, and the dollars at stake if known."""
+
+    rule: str
+    message: str
+    line: int | None = attrs.field(default=None, validator=_optional_line)
+    code: str | None = None
+    amount: Decimal | None = None
+    plugin: str = ""
+
+
+@attrs.frozen
+class Report:
+    """Everything a check produced for one visit."""
+
+    date: dt.date
+    payer: str
+    findings: tuple[Finding, ...] = ()
+    hints: tuple[Hint, ...] = ()
+    units: UnitPlan | None = None
+    estimate: Estimate | None = None
+    visit_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when no finding is an error: the visit can be billed as it stands."""
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def errors(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.WARNING)
+
+    @property
+    def infos(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.severity is Severity.INFO)
+
+    def rules_fired(self) -> frozenset[str]:
+        """The ids of every rule that produced a finding or a hint."""
+        return frozenset(f.rule for f in self.findings) | frozenset(h.rule for h in self.hints)
+
+    def sorted_findings(self) -> tuple[Finding, ...]:
+        """Errors first, then warnings, then info; by line within each."""
+        return tuple(
+            sorted(
+                self.findings,
+                key=lambda f: (_SEVERITY_ORDER[f.severity], -1 if f.line is None else f.line),
+            )
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (through the shared converter)."""
+        from ptcpt.serialize import report_to_dict
+
+        return report_to_dict(self)
+
+    def to_json(self, **kwargs: Any) -> str:
+        import json
+
+        return json.dumps(self.to_dict(), **kwargs)
+
+    def summary(self) -> str:
+        """A few readable lines: the verdict, then every finding and hint."""
+        head = f"visit {self.visit_id or '(no id)'} on {self.date.isoformat()} for {self.payer}: "
+        head += "OK" if self.ok else f"{len(self.errors)} error(s)"
+        lines = [head]
+        for f in self.sorted_findings():
+            where = f" line {f.line}" if f.line is not None else ""
+            code = f" {f.code}" if f.code else ""
+            lines.append(f"  {f.severity.value.upper():7} {f.rule}{where}{code}: {f.message}")
+            if f.fix:
+                lines.append(f"          fix: {f.fix}")
+        for h in self.hints:
+            where = f" line {h.line}" if h.line is not None else ""
+            amount = f" (${h.amount:.2f})" if h.amount is not None else ""
+            lines.append(f"  HINT    {h.rule}{where}: {h.message}{amount}")
+        if self.units is not None and len(self.units):
+            lines.append(f"  expected units: {self.units.explain()}")
+        if self.estimate is not None:
+            lines.append(f"  estimate: ${self.estimate.total:.2f}")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from ptcpt.display import report_html
+
+        return report_html(self)

@@ -1,0 +1,191 @@
+"""Rules: the unit of checking. A rule is a function of a visit and a context.
+
+``@ptcpt.rule(id, kind=..., payers=...)`` turns a generator function into a
+:class:`Rule`; a plugin hands rules to ptcpt from its ``ptcpt_register_rules`` hook.
+The :class:`RuleContext` gives a rule everything it may read and the helpers that build
+its findings and hints; the engine stamps the rule id and plugin name on each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from ptcpt.report import Finding, Hint, Severity
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    from ptcpt.catalogs import Catalog
+    from ptcpt.cmsdata import CmsTables
+    from ptcpt.codes import Code
+    from ptcpt.payers import PayerProfile
+    from ptcpt.units import UnitPlan
+    from ptcpt.visit import Line, Visit
+
+__all__ = ["RULE_KINDS", "Rule", "RuleContext", "RuleFunction", "rule"]
+
+RULE_KINDS = frozenset({"validation", "hint"})
+_RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$")
+
+RuleFunction = Callable[["Visit", "RuleContext"], Iterable[Finding | Hint] | None]
+
+
+def _rule_id(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str) or not _RULE_ID.fullmatch(value):
+        raise ValueError(
+            f"{attribute.name}: a rule id is dotted lower-case words such as "
+            f"'acme.manual-therapy-cap', got {value!r}"
+        )
+
+
+def _kind(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if value not in RULE_KINDS:
+        raise ValueError(f"{attribute.name}: must be 'validation' or 'hint', got {value!r}")
+
+
+def _payers(value: Iterable[str] | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+@attrs.frozen
+class Rule:
+    """A named check. ``payers`` None means every payer; otherwise only those payer ids."""
+
+    id: str = attrs.field(validator=_rule_id)
+    kind: str = attrs.field(validator=_kind)
+    function: RuleFunction = attrs.field(repr=False)
+    payers: frozenset[str] | None = attrs.field(default=None, converter=_payers)
+    description: str = ""
+
+    def applies_to(self, payer: str) -> bool:
+        return self.payers is None or payer in self.payers
+
+    def __call__(self, visit: Visit, ctx: RuleContext) -> Iterable[Finding | Hint] | None:
+        return self.function(visit, ctx)
+
+
+def rule(
+    id: str, *, kind: str = "validation", payers: Iterable[str] | str | None = None
+) -> Callable[[RuleFunction], Rule]:
+    """Decorate a function ``(visit, ctx) -> iterable of findings/hints`` as a Rule.
+
+    The first line of the function's docstring becomes the rule's description, shown by
+    ``ptcpt rules``.
+    """
+
+    def decorate(function: RuleFunction) -> Rule:
+        doc = (function.__doc__ or "").strip().splitlines()
+        return Rule(
+            id=id, kind=kind, function=function, payers=payers,
+            description=doc[0] if doc else "",
+        )
+
+    return decorate
+
+
+class RuleContext:
+    """What a rule may read about a visit, and the helpers that build its results.
+
+    One context is made per check; the engine sets the current rule before calling it,
+    so every finding and hint is stamped with the right rule id and plugin name.
+    Attributes are read-only by convention; the models they expose are frozen.
+    """
+
+    __slots__ = ("_codes", "_plan", "_plugin", "_rule", "_tables", "_visit",
+                 "catalog", "date", "fee_schedule", "payer")
+
+    def __init__(
+        self,
+        visit: Visit,
+        *,
+        catalog: Catalog,
+        payer: PayerProfile,
+        units: UnitPlan | None,
+        tables: Callable[[], CmsTables] | None = None,
+        fee_schedule: Any = None,
+    ) -> None:
+        self._visit = visit
+        self.catalog = catalog
+        self.payer = payer
+        self.date: dt.date = visit.date
+        self._plan = units
+        self._tables = tables
+        self.fee_schedule = fee_schedule
+        self._codes: tuple[Code | None, ...] | None = None
+        self._rule = ""
+        self._plugin = ""
+
+    # -- what a rule reads ---------------------------------------------------------------
+    @property
+    def units(self) -> UnitPlan | None:
+        """The units the timed minutes support under the payer's method (None: no minutes)."""
+        return self._plan
+
+    @property
+    def tables(self) -> CmsTables:
+        """CMS's NCCI, MUE, RVU and fee tables in force for this check (loaded on demand)."""
+        if self._tables is None:
+            from ptcpt.cmsdata import bundled_tables
+
+            return bundled_tables()
+        return self._tables()
+
+    def code(self, line: int | Line) -> Code | None:
+        """The catalog entry for a line (by index or Line), or None when unknown."""
+        if self._codes is None:
+            self._codes = tuple(self.catalog.get(ln.code) for ln in self._visit.lines)
+        if isinstance(line, int):
+            return self._codes[line]
+        return self.catalog.get(line.code)
+
+    @property
+    def medicare(self) -> bool:
+        """True when the payer follows Medicare's policies."""
+        return self.payer.medicare_rules
+
+    # -- what a rule builds --------------------------------------------------------------
+    def _line_code(self, line: int | None, code: str | None) -> str | None:
+        if code is None and line is not None:
+            return self._visit.lines[line].code
+        return code
+
+    def finding(
+        self, severity: Severity | str, message: str, *, line: int | None = None,
+        fix: str | None = None, code: str | None = None,
+    ) -> Finding:
+        return Finding(
+            rule=self._rule, severity=Severity(severity), message=message, line=line,
+            code=self._line_code(line, code), fix=fix, plugin=self._plugin,
+        )
+
+    def error(self, message: str, *, line: int | None = None, fix: str | None = None,
+              code: str | None = None) -> Finding:
+        """A problem that stops the line from being billed as it stands."""
+        return self.finding(Severity.ERROR, message, line=line, fix=fix, code=code)
+
+    def warning(self, message: str, *, line: int | None = None, fix: str | None = None,
+                code: str | None = None) -> Finding:
+        """Something that needs a human look before the claim goes out."""
+        return self.finding(Severity.WARNING, message, line=line, fix=fix, code=code)
+
+    def info(self, message: str, *, line: int | None = None, fix: str | None = None,
+             code: str | None = None) -> Finding:
+        """Context worth knowing; never blocks a claim."""
+        return self.finding(Severity.INFO, message, line=line, fix=fix, code=code)
+
+    def hint(self, message: str, *, line: int | None = None, amount: Decimal | None = None,
+             code: str | None = None) -> Hint:
+        """Reimbursement advice: what to document or check; ``amount`` in dollars."""
+        if amount is not None and not isinstance(amount, Decimal):
+            raise TypeError(f"amount must be a Decimal, got {type(amount).__name__}")
+        return Hint(rule=self._rule, message=message, line=line,
+                    code=self._line_code(line, code), amount=amount, plugin=self._plugin)

@@ -1,0 +1,219 @@
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import ptcpt
+from ptcpt.engine import PLUGIN_ERROR, Checker
+from ptcpt.errors import InvalidVisit, PluginError
+from ptcpt.report import Finding, Report, Severity
+from ptcpt.testing import make_checker, make_visit
+
+
+class _Plugin:
+    """A throwaway plugin object registering the given rules."""
+
+    def __init__(self, name: str, *rules: ptcpt.Rule) -> None:
+        self.name = name
+        self._rules = rules
+
+    @ptcpt.hookimpl
+    def ptcpt_register_rules(self, register: Callable[[ptcpt.Rule], None]) -> None:
+        for item in self._rules:
+            register(item)
+
+
+@ptcpt.rule("test.raises")
+def raises(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+    raise RuntimeError("boom with secret text")
+    yield  # pragma: no cover
+
+
+@ptcpt.rule("test.garbage")
+def garbage(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Any]:
+    yield ctx.warning("first is fine")
+    yield "not a finding"
+
+
+@ptcpt.rule("test.one-per-line", kind="validation")
+def one_per_line(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+    for i, _ in enumerate(visit.lines):
+        yield ctx.info("seen", line=i)
+
+
+CLEAN = make_visit(("97110", 2, 30, ["GP"]), ("97140", 1, 10, ["GP"]), date="2025-03-12")
+
+
+def test_a_clean_visit_has_no_errors() -> None:
+    report = make_checker().check(CLEAN)
+    assert report.ok, report.summary()
+    assert report.units is not None and report.units.total == 3
+
+
+def test_a_raising_rule_becomes_a_plugin_error_and_others_still_run() -> None:
+    checker = make_checker(_Plugin("flaky", raises, one_per_line))
+    report = checker.check(CLEAN)
+    errors = [f for f in report.findings if f.rule == PLUGIN_ERROR]
+    assert len(errors) == 1
+    assert errors[0].plugin == "flaky" and "test.raises" in errors[0].message
+    assert "RuntimeError" in errors[0].message
+    assert "secret text" not in errors[0].message  # never echo exception free text
+    assert len([f for f in report.findings if f.rule == "test.one-per-line"]) == 2
+
+
+def test_a_rule_yielding_garbage_keeps_what_came_before() -> None:
+    report = make_checker(_Plugin("messy", garbage)).check(CLEAN)
+    rules = [f.rule for f in report.findings]
+    assert "test.garbage" in rules and PLUGIN_ERROR in rules
+    failure = next(f for f in report.findings if f.rule == PLUGIN_ERROR)
+    assert "yielded a str" in failure.message
+
+
+def test_the_engine_stamps_rule_and_plugin() -> None:
+    report = make_checker(_Plugin("stamper", one_per_line)).check(CLEAN)
+    seen = [f for f in report.findings if f.rule == "test.one-per-line"]
+    assert {f.plugin for f in seen} == {"stamper"}
+    assert [f.code for f in seen] == ["97110", "97140"]
+
+
+def test_a_rule_cannot_change_the_visit() -> None:
+    @ptcpt.rule("test.mutator")
+    def mutator(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+        visit.lines[0].units = 99  # type: ignore[misc]
+        yield ctx.info("unreachable")
+
+    before = attrs.asdict(CLEAN)
+    report = make_checker(_Plugin("mut", mutator)).check(CLEAN)
+    assert attrs.asdict(CLEAN) == before
+    assert any(f.rule == PLUGIN_ERROR and "FrozenInstanceError" in f.message
+               for f in report.findings)
+
+
+def test_duplicate_rule_ids_name_both_plugins() -> None:
+    with pytest.raises(PluginError, match=r"'first'.*'second'"):
+        make_checker(_Plugin("first", one_per_line), _Plugin("second", one_per_line))
+
+
+def test_a_hook_with_a_wrong_signature_names_the_plugin() -> None:
+    class Bad:
+        name = "badsig"
+
+        @ptcpt.hookimpl
+        def ptcpt_register_rules(self, register: Any, extra: Any) -> None:
+            pass
+
+    with pytest.raises(PluginError, match="badsig"):
+        make_checker(Bad())
+
+
+def test_an_unknown_hook_names_the_plugin() -> None:
+    class Typo:
+        name = "typo"
+
+        @ptcpt.hookimpl
+        def ptcpt_register_ruels(self, register: Any) -> None:
+            pass
+
+    with pytest.raises(PluginError, match="typo"):
+        make_checker(Typo())
+
+
+def test_unknown_payer_lists_the_known_ones() -> None:
+    visit = make_visit(("97110", 1, 15), payer="nobody")
+    with pytest.raises(InvalidVisit, match=r"payer: unknown payer 'nobody'.*commercial.*medicare"):
+        make_checker().check(visit)
+
+
+def test_blocking_a_builtin_plugin_removes_its_rules() -> None:
+    over = make_visit(("97110", 4, 30, ["GP"]))
+    assert "units.mismatch" in make_checker().check(over).rules_fired()
+    blocked = make_checker(blocked=("ptcpt.units",)).check(over)
+    assert "units.mismatch" not in blocked.rules_fired()
+
+
+def test_environment_disables_plugins() -> None:
+    checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
+    assert "ptcpt.units" not in checker.plugins.names()
+    assert "ptcpt.codes" in checker.plugins.names()
+
+
+def test_check_many_is_lazy_and_ordered() -> None:
+    visits = [attrs.evolve(CLEAN, id=f"v{i}") for i in range(5)]
+    reports = make_checker().check_many(iter(visits))
+    assert not isinstance(reports, list)
+    assert [r.visit_id for r in reports] == [f"v{i}" for i in range(5)]
+
+
+def test_concurrent_checks_from_four_threads_agree() -> None:
+    checker = make_checker()
+    visits = [
+        make_visit(("97110", u, 8 * u + 7, ["GP"]), ("97762", 1, 10), id=f"v{u}")
+        for u in range(1, 6)
+    ]
+    expected = [checker.check(v) for v in visits]
+    results: list[list[Report]] = []
+
+    def work() -> None:
+        results.append([checker.check(v) for v in visits * 20][: len(visits)])
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 4
+    assert all(r == expected for r in results)
+
+
+def test_report_to_dict_is_json_ready() -> None:
+    report = make_checker().check(make_visit(("97762", 1, 15), date="2019-01-02", id="abc"))
+    data = report.to_dict()
+    assert data["visit_id"] == "abc" and data["ok"] is False
+    assert any(f["rule"] == "code.deleted" for f in data["findings"])
+    assert '"code.deleted"' in report.to_json()
+
+
+_codes = st.sampled_from(["97110", "97112", "97140", "97530", "97150", "97161", "97010",
+                          "97014", "G0283", "97762", "98979", "99999", "97550", "20560"])
+_lines = st.builds(
+    lambda code, units, minutes, mods: {"code": code, "units": units, "minutes": minutes,
+                                        "modifiers": mods},
+    _codes, st.integers(1, 8), st.none() | st.integers(0, 240),
+    st.lists(st.sampled_from(["GP", "GO", "59", "CQ", "KX", "XE"]), max_size=3),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    lines=st.lists(_lines, min_size=1, max_size=6),
+    day=st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)),
+    payer=st.sampled_from(["medicare", "medicaid", "commercial"]),
+)
+def test_random_well_formed_visits_always_produce_a_report(
+    lines: list[dict[str, Any]], day: dt.date, payer: str
+) -> None:
+    visit = make_visit(*lines, date=day, payer=payer)
+    report = _SHARED.check(visit)
+    assert isinstance(report, Report)
+    assert not any(f.rule == PLUGIN_ERROR for f in report.findings), report.summary()
+    assert all(f.severity in set(Severity) for f in report.findings)
+
+
+_SHARED = make_checker()
+
+
+def test_default_check_uses_a_shared_checker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTCPT_LOAD_PLUGINS", "")
+    import ptcpt.engine as engine
+
+    monkeypatch.setattr(engine, "_default", None)
+    report = ptcpt.check(CLEAN)
+    assert report.ok
+    assert engine.default_checker() is engine.default_checker()

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+import ptcpt
+from ptcpt.rules import Rule
+from ptcpt.testing import make_visit
+
+
+def test_rule_decorator_builds_a_rule_with_its_description() -> None:
+    @ptcpt.rule("acme.thing", kind="hint", payers={"acme"})
+    def thing(visit, ctx):  # type: ignore[no-untyped-def]
+        """First line is the description.
+
+        More text.
+        """
+        return ()
+
+    assert isinstance(thing, Rule)
+    assert thing.description == "First line is the description."
+    assert thing.applies_to("acme") and not thing.applies_to("medicare")
+
+
+@pytest.mark.parametrize("bad", ["NoDots", "acme", "acme.", "Acme.rule", "acme rule.x"])
+def test_rule_ids_are_dotted_lower_case(bad: str) -> None:
+    with pytest.raises(ValueError, match="rule id"):
+        ptcpt.rule(bad)(lambda v, c: ())
+
+
+def test_rule_kind_is_checked() -> None:
+    with pytest.raises(ValueError, match="validation"):
+        ptcpt.rule("acme.x", kind="advice")(lambda v, c: ())
+
+
+def test_context_helpers_fill_code_and_check_amount() -> None:
+    from ptcpt.rules import RuleContext
+
+    visit = make_visit(("97110", 1, 15))
+    checker = ptcpt.Checker(load_entrypoints=False, env={})
+    ctx = RuleContext(visit, catalog=checker.catalog, payer=checker.payer("medicare"), units=None)
+    ctx._rule, ctx._plugin = "x.y", "p"
+    finding = ctx.error("bad", line=0, fix="do this")
+    assert (finding.rule, finding.plugin, finding.code, finding.fix) == ("x.y", "p", "97110", "do this")
+    hint = ctx.hint("more", line=0, amount=Decimal("1.50"))
+    assert hint.amount == Decimal("1.50")
+    with pytest.raises(TypeError):
+        ctx.hint("float money", amount=1.5)  # type: ignore[arg-type]
+    assert ctx.code(0) is checker.catalog["97110"]
