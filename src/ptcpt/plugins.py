@@ -47,6 +47,12 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "ptcpt.payers": "ptcpt.default_plugins.payers",
     "ptcpt.codes": "ptcpt.default_plugins.codes",
     "ptcpt.units": "ptcpt.default_plugins.units",
+    "ptcpt.ncci": "ptcpt.default_plugins.ncci",
+    "ptcpt.mue": "ptcpt.default_plugins.mue",
+    "ptcpt.modifiers": "ptcpt.default_plugins.modifiers",
+    "ptcpt.medicare": "ptcpt.default_plugins.medicare",
+    "ptcpt.sessions": "ptcpt.default_plugins.sessions",
+    "ptcpt.hints": "ptcpt.default_plugins.hints",
 }
 
 

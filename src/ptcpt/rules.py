@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog
     from ptcpt.cmsdata import CmsTables
     from ptcpt.codes import Code
+    from ptcpt.fees import Estimate
     from ptcpt.payers import PayerProfile
     from ptcpt.units import UnitPlan
     from ptcpt.visit import Line, Visit
@@ -100,8 +101,8 @@ class RuleContext:
     Attributes are read-only by convention; the models they expose are frozen.
     """
 
-    __slots__ = ("_codes", "_plan", "_plugin", "_rule", "_tables", "_visit",
-                 "catalog", "date", "fee_schedule", "payer")
+    __slots__ = ("_codes", "_estimate", "_estimated", "_plan", "_plugin", "_rule", "_tables",
+                 "_visit", "catalog", "date", "fee_schedule", "payer")
 
     def __init__(
         self,
@@ -112,6 +113,7 @@ class RuleContext:
         units: UnitPlan | None,
         tables: Callable[[], CmsTables] | None = None,
         fee_schedule: Any = None,
+        estimate: Callable[[], Estimate | None] | None = None,
     ) -> None:
         self._visit = visit
         self.catalog = catalog
@@ -123,6 +125,8 @@ class RuleContext:
         self._codes: tuple[Code | None, ...] | None = None
         self._rule = ""
         self._plugin = ""
+        self._estimate = estimate
+        self._estimated: tuple[Estimate | None] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -138,6 +142,13 @@ class RuleContext:
 
             return bundled_tables()
         return self._tables()
+
+    @property
+    def estimate(self) -> Estimate | None:
+        """The visit's payment estimate (computed once, on first use; None if unpriced)."""
+        if self._estimated is None:
+            self._estimated = (self._estimate() if self._estimate is not None else None,)
+        return self._estimated[0]
 
     def code(self, line: int | Line) -> Code | None:
         """The catalog entry for a line (by index or Line), or None when unknown."""

@@ -34,19 +34,17 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     plan = ctx.units
     if plan is None:
         return
-    from ptcpt.units import unit_bounds
-
-    bounds = unit_bounds(dict(plan.minutes), plan.method)
+    minutes_by_code = dict(plan.minutes)
     method = _METHOD_NAME.get(plan.method, plan.method)
     billed = _billed_timed(visit, ctx)
     total_billed = 0
     over = False
     for code, (units, first, complete) in billed.items():
-        if not complete or code not in bounds:
+        if not complete or code not in minutes_by_code:
             continue
         total_billed += units
-        low, high = bounds[code]
-        minutes = dict(plan.minutes)[code]
+        _low, high = plan.bounds(code)
+        minutes = minutes_by_code[code]
         if units > high:
             over = True
             yield ctx.error(

@@ -1,0 +1,79 @@
+"""Medicare's own code policies: invalid, bundled and non-covered codes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+#: Codes Medicare does not recognise -> the HCPCS code it uses for the same service
+#: (facts.md 1b: G0283 for unattended electrical stimulation).
+MEDICARE_EQUIVALENT = {"97014": "G0283"}
+#: Services Medicare does not cover when a physical therapist furnishes them
+#: (facts.md 1f and 11: dry needling; APTA advises GX with a voluntary ABN).
+NONCOVERED = frozenset({"20560", "20561"})
+NOTICE = frozenset({"GX", "GA"})
+
+
+@rule("medicare.invalid-code", kind="validation")
+def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A code Medicare does not accept (97014 -> G0283)."""
+    if not ctx.medicare:
+        return
+    for i, line in enumerate(visit.lines):
+        status = ctx.tables.status(line.code)
+        if status != "I" and line.code not in MEDICARE_EQUIVALENT:
+            continue
+        other = MEDICARE_EQUIVALENT.get(line.code)
+        yield ctx.error(
+            f"{line.code} is not valid for Medicare (fee schedule status I)",
+            line=i,
+            fix=f"bill {other} for this service to Medicare" if other else
+                "bill the Medicare code for the service, or do not bill it to Medicare",
+        )
+
+
+@rule("medicare.bundled", kind="validation")
+def bundled(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A bundled code (97010) billed expecting payment."""
+    if not ctx.medicare:
+        return
+    for i, line in enumerate(visit.lines):
+        if ctx.tables.status(line.code) == "B":
+            yield ctx.warning(
+                f"{line.code} is bundled by Medicare (status B): it is never paid separately "
+                f"and the patient may not be billed for it",
+                line=i,
+                fix=f"expect no payment for {line.code}; report it only if your policy is to "
+                    f"list bundled services",
+            )
+
+
+@rule("medicare.noncovered", kind="validation")
+def noncovered(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A non-covered service (dry needling) billed without GX or GA."""
+    if not ctx.medicare:
+        return
+    for i, line in enumerate(visit.lines):
+        status = ctx.tables.status(line.code)
+        if line.code not in NONCOVERED and status != "N":
+            continue
+        if NOTICE & set(line.modifiers):
+            continue
+        yield ctx.error(
+            f"{line.code} is not covered by Medicare when a physical therapist furnishes it",
+            line=i,
+            fix="give the patient a voluntary notice (ABN) and add GX, or do not bill Medicare",
+        )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    for item in (invalid_code, bundled, noncovered):
+        register(item)

@@ -1,0 +1,137 @@
+"""Modifier rules: therapy discipline (GP/GO/GN), assistants (CQ/CO) and KX."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from ptcpt.codes import TherapyList
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+DISCIPLINE = frozenset({"GP", "GO", "GN"})
+#: Modifiers that say a beneficiary was told the service may not be paid (no KX then).
+LIABILITY = frozenset({"GA", "GZ"})
+
+
+@rule("modifier.therapy-missing", kind="validation")
+def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A therapy-list code without GP, GO or GN."""
+    if not ctx.medicare:
+        return
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is None or code.therapy_list is None or DISCIPLINE & set(line.modifiers):
+            continue
+        unconfirmed = " (its therapy-list status is unconfirmed)" if code.is_unconfirmed(
+            "therapy_list") else ""
+        if code.therapy_list is TherapyList.ALWAYS:
+            yield ctx.error(
+                f"{code.code} is an 'always therapy' code{unconfirmed}: Medicare denies it "
+                f"without GP, GO or GN",
+                line=i,
+                fix="add GP for a physical-therapy plan of care (GO occupational, GN speech)",
+            )
+        else:
+            yield ctx.warning(
+                f"{code.code} is a 'sometimes therapy' code{unconfirmed}: it needs GP, GO or "
+                f"GN when a therapist furnishes it or it is under a therapy plan of care",
+                line=i,
+                fix="add GP if a physical therapist furnished it under a plan of care",
+            )
+
+
+@rule("modifier.conflict", kind="validation")
+def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """More than one of GP/GO/GN, CQ without GP, CO without GO, KX beside GA/GZ."""
+    for i, line in enumerate(visit.lines):
+        mods = set(line.modifiers)
+        disciplines = sorted(DISCIPLINE & mods)
+        if len(disciplines) > 1:
+            yield ctx.error(
+                f"{line.code} carries {' and '.join(disciplines)}: a line belongs to one "
+                f"therapy discipline's plan of care",
+                line=i, fix="keep the one modifier of the plan of care the service was under",
+            )
+        if "CQ" in mods and "GP" not in mods:
+            yield ctx.error(f"{line.code}: CQ (physical-therapist assistant) needs GP",
+                            line=i, fix="add GP, or use CO with GO for an OT assistant")
+        if "CO" in mods and "GO" not in mods:
+            yield ctx.error(f"{line.code}: CO (occupational-therapy assistant) needs GO",
+                            line=i, fix="add GO, or use CQ with GP for a PT assistant")
+        if "KX" in mods and LIABILITY & mods:
+            other = "/".join(sorted(LIABILITY & mods))
+            yield ctx.error(
+                f"{line.code} carries KX and {other}: KX says the service is medically "
+                f"necessary, {other} that it may not be",
+                line=i, fix="keep KX only when necessity is documented; otherwise GA (ABN) or GZ",
+            )
+
+
+@rule("modifier.assistant-missing", kind="validation")
+def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A PTA furnished more than the de minimis share without CQ (Medicare)."""
+    if not ctx.medicare:
+        return
+    share = ctx.tables.de_minimis_share(ctx.date)
+    if share is None:
+        return
+    for i, line in enumerate(visit.lines):
+        if not line.assistant_minutes or not line.minutes:
+            continue
+        if "CQ" in line.modifiers or "CO" in line.modifiers:
+            continue
+        part = Decimal(line.assistant_minutes) / Decimal(line.minutes)
+        if part > share:
+            modifier = "CO" if "GO" in line.modifiers else "CQ"
+            yield ctx.error(
+                f"{line.code}: an assistant furnished {line.assistant_minutes} of "
+                f"{line.minutes} minutes ({part:.0%}), above Medicare's {share:.0%} de minimis "
+                f"share, but the line has no {modifier}",
+                line=i,
+                fix=f"add {modifier} (paid at 85% from 2022), or split the units the therapist "
+                    f"alone furnished onto a line without it; CMS applies the test per unit",
+            )
+
+
+@rule("modifier.kx-missing", kind="validation")
+def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """The year's KX threshold is passed and KX is absent (Medicare)."""
+    if not ctx.medicare or visit.ytd_allowed is None:
+        return
+    threshold = ctx.tables.kx_threshold(ctx.date.year)
+    if threshold is None:
+        return
+    estimate = ctx.estimate
+    this_visit = estimate.total if estimate is not None else Decimal(0)
+    reached = visit.ytd_allowed + this_visit
+    if reached <= threshold.amount:
+        return
+    flag = " (the threshold figure is from secondary sources, unconfirmed)" if (
+        threshold.unconfirmed) else ""
+    for i, line in enumerate(visit.lines):
+        code = ctx.code(i)
+        if code is None or code.therapy_list is None:
+            continue
+        mods = set(line.modifiers)
+        if "KX" in mods or LIABILITY & mods:
+            continue
+        yield ctx.error(
+            f"the year's therapy spend reaches ${reached:,.2f} with this visit, above the "
+            f"{threshold.year} KX threshold of ${threshold.amount:,.2f}{flag}, and "
+            f"{line.code} has no KX",
+            line=i,
+            fix="add KX if the note documents that continued therapy is medically necessary; "
+                "if it is not, use GA with an ABN on file (or GZ without one)",
+        )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    for item in (therapy_missing, modifier_conflict, assistant_missing, kx_missing):
+        register(item)

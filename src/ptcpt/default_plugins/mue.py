@@ -1,0 +1,60 @@
+"""Medically Unlikely Edits: more units of a code than CMS expects in a day or on a line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+_MAI_TEXT = {
+    1: "a per-line limit; units beyond it may go on a separate line with 59/76/anatomic "
+       "modifiers when truly distinct",
+    2: "an absolute per-day limit set by policy; it cannot be appealed",
+    3: "a per-day clinical limit; units beyond it are denied but can be appealed with records",
+}
+
+
+@rule("mue.exceeded", kind="validation")
+def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """Units above the code's practitioner MUE."""
+    if not ctx.payer.ncci_edits:
+        return
+    tables = ctx.tables
+    per_day: dict[str, tuple[int, int]] = {}
+    for i, line in enumerate(visit.lines):
+        limit = tables.mue(line.code)
+        if limit is None:
+            continue
+        if limit.per_day:
+            total, first = per_day.get(line.code, (0, i))
+            per_day[line.code] = (total + line.units, first)
+        elif line.units > limit.mue:
+            yield ctx.error(
+                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} "
+                f"({_MAI_TEXT[1]})",
+                line=i,
+                fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
+            )
+    for code, (total, first) in per_day.items():
+        limit = tables.mue(code)
+        if limit is None or total <= limit.mue:
+            continue
+        if limit.mue == 0:
+            message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"
+            fix = f"do not bill {code} to this payer; check for the code it accepts instead"
+        else:
+            message = (f"{code}: {total} units in the day, above its MUE of {limit.mue} "
+                       f"({_MAI_TEXT[limit.mai]})")
+            fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
+        yield ctx.error(message, line=first, fix=fix)
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    register(mue_exceeded)

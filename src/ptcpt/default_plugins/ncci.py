@@ -1,0 +1,92 @@
+"""NCCI procedure-to-procedure edits: pairs of codes not paid together on one day.
+
+The edits come from CMS's practitioner PTP table (the bundled extract or the files a user
+loads). Indicator 0: never paid together, no modifier helps. Indicator 1: the column 2
+code is paid only with an NCCI-associated modifier on its line. Indicator 9 and windows
+not in force on the date of service never apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.cmsdata import PtpEdit
+    from ptcpt.report import Finding, Hint
+    from ptcpt.visit import Visit
+
+#: Modifiers that tell NCCI the column 2 service was distinct (59 and its X subsets).
+NCCI_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
+
+
+def _edits(visit: Visit, ctx: RuleContext) -> Iterator[tuple[PtpEdit, list[int]]]:
+    """Each edit in force among the visit's codes, with the lines of its column 2 code."""
+    codes = {line.code for line in visit.lines}
+    if len(codes) < 2:
+        return
+    for edit in ctx.tables.ptp_among(codes, ctx.date):
+        lines = [i for i, line in enumerate(visit.lines) if line.code == edit.column2]
+        yield edit, lines
+
+
+@rule("ncci.ptp", kind="validation")
+def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A same-day NCCI pair billed without what the edit requires."""
+    if not ctx.payer.ncci_edits:
+        return
+    for edit, lines in _edits(visit, ctx):
+        pair = f"{edit.column1}/{edit.column2}"
+        if edit.modifier_indicator == 0:
+            for i in lines:
+                yield ctx.error(
+                    f"NCCI edit {pair} (modifier indicator 0): {edit.column2} is not paid "
+                    f"with {edit.column1} on the same day, whatever the modifier",
+                    line=i,
+                    fix=f"bill only the service the documentation best supports; a modifier "
+                        f"cannot unbundle {pair}",
+                )
+            continue
+        for i in lines:
+            if not NCCI_MODIFIERS & set(visit.lines[i].modifiers):
+                yield ctx.error(
+                    f"NCCI edit {pair} (modifier indicator 1): {edit.column2} is denied "
+                    f"beside {edit.column1} unless its line carries 59, XE, XS, XP or XU",
+                    line=i,
+                    fix=f"if {edit.column2} was a distinct service (separate time block, "
+                        f"encounter or site) and the note shows it, add the fitting modifier "
+                        f"(59 or XE/XS/XP/XU); otherwise do not bill it",
+                )
+
+
+@rule("hint.time-blocks", kind="hint")
+def time_blocks(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
+    """A 59/X modifier on a timed pair: the note must show separate time blocks."""
+    if not ctx.payer.ncci_edits:
+        return
+    for edit, lines in _edits(visit, ctx):
+        if edit.modifier_indicator != 1:
+            continue
+        other = ctx.catalog.get(edit.column1)
+        for i in lines:
+            code = ctx.code(i)
+            mods = NCCI_MODIFIERS & set(visit.lines[i].modifiers)
+            if not mods or code is None or other is None:
+                continue
+            if code.is_timed and other.is_timed:
+                yield ctx.hint(
+                    f"{'/'.join(sorted(mods))} on {code.code} beside {other.code}: document "
+                    f"that the two were done in separate 15-minute time blocks; if they "
+                    f"shared a block, {code.code} must not be billed and the modifier is not "
+                    f"valid",
+                    line=i,
+                )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    register(ncci_ptp)
+    register(time_blocks)

@@ -1,0 +1,50 @@
+"""Session rules: group therapy and evaluations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+#: PT evaluations and the PT re-evaluation (facts.md 1a).
+PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
+
+
+@rule("group.size", kind="validation")
+def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """97150 without a group of at least two patients."""
+    for i, line in enumerate(visit.lines):
+        if line.code == "97150" and (line.group_size or 0) < 2:
+            got = "no group size" if line.group_size is None else f"a group of {line.group_size}"
+            yield ctx.error(
+                f"97150 is for two or more patients treated at once; the line has {got}",
+                line=i,
+                fix="record the group size, or bill the one-on-one codes the note supports",
+            )
+
+
+@rule("evaluation.multiple", kind="validation")
+def evaluation_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """More than one PT evaluation or re-evaluation code on the same day."""
+    lines = [i for i, line in enumerate(visit.lines) if line.code in PT_EVALUATIONS]
+    if len(lines) < 2:
+        return
+    codes = ", ".join(visit.lines[i].code for i in lines)
+    for i in lines[1:]:
+        yield ctx.error(
+            f"one PT evaluation or re-evaluation a day: this visit bills {codes}",
+            line=i,
+            fix="bill the single evaluation code whose complexity the note supports",
+        )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    register(group_size)
+    register(evaluation_multiple)
