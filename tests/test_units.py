@@ -229,12 +229,14 @@ def test_a_non_mapping_is_a_type_error() -> None:
 
 @pytest.mark.parametrize("minutes", [-1, 1441, 2.0, "8", True])
 def test_total_units_rejects_what_is_not_minutes(minutes: Any) -> None:
-    with pytest.raises(InvalidVisit, match="^minutes: "):
+    with pytest.raises(InvalidVisit, match=r"^minutes: "):
         total_units(minutes)
 
 
 # -- timed minutes from a visit ----------------------------------------------------------------
-def _code(code: str, timing: str, unit_minutes: int | None = None, category: str = "therapeutic-procedure") -> Code:
+def _code(
+    code: str, timing: str, unit_minutes: int | None = None, category: str = "therapeutic-procedure"
+) -> Code:
     return Code(
         code=code,
         name=f"test {code}",
@@ -313,9 +315,7 @@ def test_cms_never_gives_a_code_a_unit_its_minutes_cannot_justify(minutes: dict[
 
 
 @given(minutes_maps, st.sampled_from(CODES), st.integers(0, 200))
-def test_ama_units_depend_only_on_the_codes_own_minutes(
-    others: dict[str, int], code: str, own: int
-) -> None:
+def test_ama_units_depend_only_on_the_codes_own_minutes(others: dict[str, int], code: str, own: int) -> None:
     minutes = {**others, code: own}
     assert allocate(minutes, method="ama")[code] == total_units(own)
     assert allocate({code: own}, method="ama")[code] == allocate(minutes, method="ama")[code]
@@ -359,6 +359,8 @@ def test_bounds_and_allows_describe_exactly_the_acceptable_cms_allocations(minut
     acceptable = _cms_acceptable(minutes)
     assert tuple(plan[c] for c in codes) in acceptable
     ranges = [range(plan.bounds(c)[0], plan.bounds(c)[1] + 1) for c in codes]
-    allowed = {units for units in itertools.product(*ranges) if plan.allows(dict(zip(codes, units, strict=True)))}
+    allowed = {
+        units for units in itertools.product(*ranges) if plan.allows(dict(zip(codes, units, strict=True)))
+    }
     assert allowed == acceptable
     assert bool(plan.tied()) == (len(acceptable) > 1)

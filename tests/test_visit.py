@@ -115,7 +115,11 @@ def test_well_shaped_unknown_and_deleted_codes_are_not_structural_errors() -> No
         ({"group_size": 2.0}, "group_size", "must be a whole number >= 1"),
         ({"assistant_minutes": -1}, "assistant_minutes", "must be a whole number >= 0, got -1"),
         ({"assistant_minutes": 2000}, "assistant_minutes", "must be at most 1440"),
-        ({"assistant_minutes": 25}, "assistant_minutes", r"must not exceed the line's minutes \(20\), got 25"),
+        (
+            {"assistant_minutes": 25},
+            "assistant_minutes",
+            r"must not exceed the line's minutes \(20\), got 25",
+        ),
         ({"description": 5}, "description", "must be text or null, got 5"),
     ],
 )
@@ -130,7 +134,11 @@ def test_line_structural_errors_name_the_field(changes: dict[str, Any], path: st
 
 def test_long_text_is_never_echoed() -> None:
     secret = "Jane Q. Patient, DOB 1950-01-01, knee"
-    for fields in ({"code": secret}, {"code": "97110", "modifiers": [secret]}, {"code": "97110", "units": secret}):
+    for fields in (
+        {"code": secret},
+        {"code": "97110", "modifiers": [secret]},
+        {"code": "97110", "units": secret},
+    ):
         with pytest.raises(InvalidVisit) as info:
             Line(**fields)
         assert "Jane" not in str(info.value)
