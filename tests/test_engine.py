@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import pytest
@@ -15,6 +14,9 @@ from ptcpt.engine import PLUGIN_ERROR, Checker
 from ptcpt.errors import InvalidVisit, PluginError
 from ptcpt.report import Finding, Report, Severity
 from ptcpt.testing import make_checker, make_visit
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 class _Plugin:
@@ -92,8 +94,7 @@ def test_a_rule_cannot_change_the_visit() -> None:
     before = attrs.asdict(CLEAN)
     report = make_checker(_Plugin("mut", mutator)).check(CLEAN)
     assert attrs.asdict(CLEAN) == before
-    assert any(f.rule == PLUGIN_ERROR and "FrozenInstanceError" in f.message
-               for f in report.findings)
+    assert any(f.rule == PLUGIN_ERROR and "FrozenInstanceError" in f.message for f in report.findings)
 
 
 def test_duplicate_rule_ids_name_both_plugins() -> None:
@@ -153,10 +154,7 @@ def test_check_many_is_lazy_and_ordered() -> None:
 
 def test_concurrent_checks_from_four_threads_agree() -> None:
     checker = make_checker()
-    visits = [
-        make_visit(("97110", u, 8 * u + 7, ["GP"]), ("97762", 1, 10), id=f"v{u}")
-        for u in range(1, 6)
-    ]
+    visits = [make_visit(("97110", u, 8 * u + 7, ["GP"]), ("97762", 1, 10), id=f"v{u}") for u in range(1, 6)]
     expected = [checker.check(v) for v in visits]
     results: list[list[Report]] = []
 
@@ -180,12 +178,29 @@ def test_report_to_dict_is_json_ready() -> None:
     assert '"code.deleted"' in report.to_json()
 
 
-_codes = st.sampled_from(["97110", "97112", "97140", "97530", "97150", "97161", "97010",
-                          "97014", "G0283", "97762", "98979", "99999", "97550", "20560"])
+_codes = st.sampled_from(
+    [
+        "97110",
+        "97112",
+        "97140",
+        "97530",
+        "97150",
+        "97161",
+        "97010",
+        "97014",
+        "G0283",
+        "97762",
+        "98979",
+        "99999",
+        "97550",
+        "20560",
+    ]
+)
 _lines = st.builds(
-    lambda code, units, minutes, mods: {"code": code, "units": units, "minutes": minutes,
-                                        "modifiers": mods},
-    _codes, st.integers(1, 8), st.none() | st.integers(0, 240),
+    lambda code, units, minutes, mods: {"code": code, "units": units, "minutes": minutes, "modifiers": mods},
+    _codes,
+    st.integers(1, 8),
+    st.none() | st.integers(0, 240),
     st.lists(st.sampled_from(["GP", "GO", "59", "CQ", "KX", "XE"]), max_size=3),
 )
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
+    from ptcpt import serialize as serialize
+    from ptcpt import units as units
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.codes import Category, Code, TherapyList, Timing
     from ptcpt.engine import Checker, check
@@ -20,6 +22,8 @@ if TYPE_CHECKING:
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.report import Finding, Hint, Report, Severity
     from ptcpt.rules import Rule, RuleContext, rule
+    from ptcpt.units import UnitPlan
+    from ptcpt.visit import Line, Visit
 
 __version__ = "0.1.0"
 
@@ -43,7 +47,13 @@ _LAZY: dict[str, str] = {
     "RuleContext": "ptcpt.rules",
     "rule": "ptcpt.rules",
     "hookimpl": "ptcpt.hookspecs",
+    "Line": "ptcpt.visit",
+    "UnitPlan": "ptcpt.units",
+    "Visit": "ptcpt.visit",
 }
+
+#: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
+_LAZY_MODULES = frozenset({"serialize", "units"})
 
 __all__ = [
     "Catalog",
@@ -54,17 +64,20 @@ __all__ = [
     "FeeSchedule",
     "Finding",
     "Hint",
+    "InvalidVisit",
+    "Line",
     "PayerProfile",
+    "PluginError",
+    "PtcptError",
     "Report",
     "Rule",
     "RuleContext",
     "Severity",
-    "InvalidVisit",
-    "PluginError",
-    "PtcptError",
     "TherapyList",
     "Timing",
+    "UnitPlan",
     "UnknownCode",
+    "Visit",
     "__version__",
     "catalog",
     "check",
@@ -74,6 +87,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        submodule = importlib.import_module(f"ptcpt.{name}")
+        globals()[name] = submodule
+        return submodule
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ptcpt' has no attribute {name!r}")
@@ -83,4 +100,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _LAZY_MODULES)

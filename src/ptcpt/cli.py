@@ -8,6 +8,7 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import functools
 import datetime as dt
 import json
 import sys
@@ -168,25 +169,27 @@ def _read_visits(stream: TextIO) -> Iterator[tuple[int, Any]]:
     except json.JSONDecodeError:
         head = None
     if isinstance(head, dict):  # JSONL
-        yield number, _parsed(lambda: visit_from_dict(head))
+        yield number, _parsed(functools.partial(visit_from_dict, head))
         for raw in stream:
             number += 1
             if raw.strip():
-                text = raw
-                yield number, _parsed(lambda: visit_from_json(text))
+                yield number, _parsed(functools.partial(visit_from_json, raw))
         return
     rest = first + stream.read()
     try:
         document = json.loads(rest)
     except json.JSONDecodeError as exc:
-        yield exc.lineno + number - 1, InvalidVisit(
-            "", f"not valid JSON (line {exc.lineno + number - 1}, column {exc.colno}): {exc.msg}"
+        yield (
+            exc.lineno + number - 1,
+            InvalidVisit(
+                "", f"not valid JSON (line {exc.lineno + number - 1}, column {exc.colno}): {exc.msg}"
+            ),
         )
         return
     items = document if isinstance(document, list) else [document]
     for index, item in enumerate(items):
         where = number if len(items) == 1 else index
-        yield where, _parsed(lambda: visit_from_dict(item))
+        yield where, _parsed(functools.partial(visit_from_dict, item))
 
 
 def _parsed(build: Callable[[], Any]) -> Any:
@@ -202,7 +205,7 @@ def _open_input(path: str) -> TextIO:
     if path == "-":
         return sys.stdin
     try:
-        return open(path, encoding="utf-8")  # noqa: SIM115 - closed by the caller
+        return open(path, encoding="utf-8")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -246,8 +249,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
         if stream is not sys.stdin:
             stream.close()
     if not args.json or read > 1:
-        print(f"{read} visit(s) read, {checked} checked, {rejected} rejected, "
-              f"{with_errors} with errors", file=sys.stderr)
+        print(
+            f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",
+            file=sys.stderr,
+        )
     if rejected or read == 0:
         if read == 0:
             print("ptcpt: error: no visits in the input", file=sys.stderr)
@@ -261,10 +266,12 @@ def _cmd_plugins(args: argparse.Namespace) -> int:
     checker = _make_checker(args)
     infos = checker.plugins.info()
     if args.json:
-        _print_json({
-            "plugins": [attrs.asdict(info) for info in infos],
-            "failed": [attrs.asdict(f) for f in checker.plugins.failures],
-        })
+        _print_json(
+            {
+                "plugins": [attrs.asdict(info) for info in infos],
+                "failed": [attrs.asdict(f) for f in checker.plugins.failures],
+            }
+        )
         return EXIT_OK
     for info in infos:
         kind = "built-in" if info.builtin else "plugin"
@@ -281,7 +288,9 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     checker = _make_checker(args)
     rows = [
         {
-            "id": r.rule.id, "kind": r.rule.kind, "plugin": r.plugin,
+            "id": r.rule.id,
+            "kind": r.rule.kind,
+            "plugin": r.plugin,
             "payers": sorted(r.rule.payers) if r.rule.payers is not None else None,
             "description": r.rule.description,
         }
@@ -293,6 +302,67 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     for row in rows:
         payers = ",".join(row["payers"]) if row["payers"] else "all payers"
         print(f"{row['id']:32} {row['kind']:10} {row['plugin']:22} {payers:14} {row['description']}")
+    return EXIT_OK
+
+
+# -- ptcpt units -----------------------------------------------------------------------
+def _minutes_arg(value: str) -> tuple[str, int]:
+    """``CODE=MINUTES`` -> (code, minutes), with a message saying what a good one looks like."""
+    from ptcpt.codes import is_code_shaped
+    from ptcpt.visit import MAX_MINUTES
+
+    code, sep, minutes = value.partition("=")
+    code = code.strip().upper()
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{value!r}: write CODE=MINUTES, e.g. 97110=33")
+    if not is_code_shaped(code):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: {code!r} is not a CPT/HCPCS code; use 5 characters such as 97110 or G0283"
+        )
+    minutes = minutes.strip()
+    if not minutes.isascii() or not minutes.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r}: minutes must be a whole number >= 0, e.g. {code}=33")
+    if int(minutes) > MAX_MINUTES:
+        raise argparse.ArgumentTypeError(f"{value!r}: minutes must be at most {MAX_MINUTES} (24 hours)")
+    return code, int(minutes)
+
+
+def _cmd_units(args: argparse.Namespace) -> int:
+    from ptcpt.units import allocate
+
+    minutes: dict[str, int] = {}
+    for code, value in args.minutes:
+        if code in minutes:
+            raise UsageError(f"{code} is given twice; give each code once with its total minutes for the day")
+        minutes[code] = value
+    plan = allocate(minutes, method=args.method)
+    if args.json:
+        _print_json(
+            {
+                "method": plan.method,
+                "total": plan.total,
+                "total_minutes": plan.total_minutes,
+                "units": dict(plan),
+                "minutes": dict(plan.minutes),
+                "bounds": {code: list(plan.bounds(code)) for code in plan},
+                "explanation": plan.explain(),
+            }
+        )
+        return EXIT_OK
+    for code, value in plan.minutes:
+        units = plan[code]
+        print(f"{code}  {units:>3} unit{'' if units == 1 else 's'}  ({value} min)")
+    print(f"total  {plan.total:>3} unit{'' if plan.total == 1 else 's'}  ({plan.total_minutes} min)")
+    print(plan.explain())
+    return EXIT_OK
+
+
+# -- ptcpt schema ----------------------------------------------------------------------
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from ptcpt.serialize import visit_json_schema
+
+    schemas = {"visit": visit_json_schema}
+    _print_json(schemas[args.name]())
     return EXIT_OK
 
 
@@ -335,6 +405,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.set_defaults(handler=_cmd_rules)
+    p = sub.add_parser(
+        "units",
+        help="units per timed code under the 8-minute rule",
+        description="Units per timed 15-minute code from the day's minutes, e.g. "
+        "`ptcpt units 97110=33 97140=7`. CMS (Medicare) counts total time; AMA rounds each code.",
+    )
+    p.add_argument("minutes", nargs="+", type=_minutes_arg, metavar="CODE=MINUTES")
+    p.add_argument(
+        "--method", choices=("cms", "ama"), default="cms", help="cms total time (default) or ama per code"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_units)
+
+    p = sub.add_parser("schema", help="print a JSON Schema, e.g. for a visit")
+    p.add_argument("name", choices=("visit",), help="which schema")
+    p.set_defaults(handler=_cmd_schema)
     return parser
 
 

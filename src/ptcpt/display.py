@@ -105,18 +105,21 @@ def report_html(report: Report) -> str:
     parts = [
         table_html(
             ("severity", "rule", "line", "code", "message", "fix"),
-            ((f.severity.value, f.rule, f.line, f.code, f.message, f.fix)
-             for f in report.sorted_findings()),
+            ((f.severity.value, f.rule, f.line, f.code, f.message, f.fix) for f in report.sorted_findings()),
             caption=caption,
         )
     ]
     if report.hints:
-        parts.append(table_html(
-            ("hint", "line", "code", "message", "amount"),
-            ((h.rule, h.line, h.code, h.message,
-              "" if h.amount is None else f"${h.amount:.2f}") for h in report.hints),
-            caption="hints",
-        ))
+        parts.append(
+            table_html(
+                ("hint", "line", "code", "message", "amount"),
+                (
+                    (h.rule, h.line, h.code, h.message, "" if h.amount is None else f"${h.amount:.2f}")
+                    for h in report.hints
+                ),
+                caption="hints",
+            )
+        )
     if report.units is not None:
         parts.append(f"<p>{html.escape(report.units.explain())}</p>")
     return "".join(parts)

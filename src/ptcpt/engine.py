@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ptcpt.errors import InvalidVisit
@@ -19,6 +18,8 @@ from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Mapping
+
     from ptcpt.catalogs import Catalog
     from ptcpt.cmsdata import CmsTables
     from ptcpt.payers import FeeSchedule, PayerProfile
@@ -58,7 +59,10 @@ class Checker:
         from ptcpt.catalogs import catalog as bundled_catalog
 
         self.plugins = Plugins.load(
-            plugins, blocked=blocked, allowed=allowed, load_entrypoints=load_entrypoints,
+            plugins,
+            blocked=blocked,
+            allowed=allowed,
+            load_entrypoints=load_entrypoints,
             env=env,
         )
         self.rules: tuple[RegisteredRule, ...] = self.plugins.rules()
@@ -77,9 +81,10 @@ class Checker:
         }
         self._load_findings = tuple(
             Finding(
-                rule=PLUGIN_ERROR, severity=Severity.WARNING,
+                rule=PLUGIN_ERROR,
+                severity=Severity.WARNING,
                 message=f"plugin {failure.name!r} could not be loaded ({failure.error}); "
-                        f"its rules did not run",
+                f"its rules did not run",
                 plugin=failure.name,
                 fix="reinstall or fix the plugin, or disable it with PTCPT_DISABLE_PLUGINS",
             )
@@ -133,7 +138,10 @@ class Checker:
         payer = self.payer(visit.payer)
         plan = self.expected_units(visit, payer)
         ctx = RuleContext(
-            visit, catalog=self.catalog, payer=payer, units=plan,
+            visit,
+            catalog=self.catalog,
+            payer=payer,
+            units=plan,
             tables=None if self._tables is None else lambda: self.tables,
             fee_schedule=self.fee_schedules.get(payer.id),
         )
@@ -144,30 +152,34 @@ class Checker:
             ctx._rule = rule.id
             ctx._plugin = registered.plugin
             try:
-                produced = rule.function(visit, ctx)
+                produced: Iterable[object] | None = rule.function(visit, ctx)
                 if produced is None:
                     continue
                 for item in produced:
-                    kind = type(item)
-                    if kind is Finding:
+                    if isinstance(item, Finding):
                         if item.rule != rule.id or item.plugin != registered.plugin:
                             item = _restamp(item, rule.id, registered.plugin)
                         findings.append(item)
-                    elif kind is Hint:
+                    elif isinstance(item, Hint):
                         if item.rule != rule.id or item.plugin != registered.plugin:
                             item = _restamp(item, rule.id, registered.plugin)
                         hints.append(item)
                     else:
-                        findings.append(_rule_failed(
-                            registered, f"yielded a {kind.__name__}, not a Finding or Hint"))
+                        findings.append(
+                            _rule_failed(registered, f"yielded a {type(item).__name__}, not a Finding or Hint")
+                        )
                         break
             except Exception as exc:
-                log.warning("rule %s of plugin %s raised %s", rule.id, registered.plugin,
-                            type(exc).__name__)
+                log.warning("rule %s of plugin %s raised %s", rule.id, registered.plugin, type(exc).__name__)
                 findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
         return Report(
-            date=visit.date, payer=payer.id, findings=tuple(findings), hints=tuple(hints),
-            units=plan, estimate=self._estimate(visit, payer), visit_id=visit.id,
+            date=visit.date,
+            payer=payer.id,
+            findings=tuple(findings),
+            hints=tuple(hints),
+            units=plan,
+            estimate=self._estimate(visit, payer),
+            visit_id=visit.id,
         )
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
@@ -199,7 +211,7 @@ def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
         rule=PLUGIN_ERROR,
         severity=Severity.ERROR,
         message=f"rule {registered.rule.id!r} of plugin {registered.plugin!r} {what}; "
-                f"its results for this visit are missing",
+        f"its results for this visit are missing",
         plugin=registered.plugin,
         fix=f"report it to the plugin's authors, or disable {registered.plugin!r}",
     )

@@ -11,12 +11,13 @@ under the ``ptcpt`` entry-point group::
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ptcpt.classifier import Term
     from ptcpt.codes import Code
     from ptcpt.payers import FeeSchedule, PayerProfile

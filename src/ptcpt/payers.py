@@ -51,6 +51,10 @@ class PayerProfile:
     description: str = ""
 
 
+def _decimal(value: Any) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _rates(value: Any) -> tuple[tuple[str, Decimal], ...]:
     items = value.items() if hasattr(value, "items") else value
     return tuple(sorted((str(code), Decimal(str(amount))) for code, amount in items))
@@ -69,7 +73,7 @@ class FeeSchedule:
     payers: frozenset[str] = attrs.field(converter=frozenset)
     rates: tuple[tuple[str, Decimal], ...] = attrs.field(default=(), converter=_rates)
     percent_of_medicare: Decimal | None = attrs.field(
-        default=None, converter=attrs.converters.optional(lambda v: Decimal(str(v)))
+        default=None, converter=attrs.converters.optional(_decimal)
     )
     source: str = ""
 

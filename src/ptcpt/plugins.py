@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Callable, Iterable, Mapping
 from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -25,6 +24,8 @@ from ptcpt import hookspecs
 from ptcpt.errors import PluginError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
     from ptcpt.classifier import Term
     from ptcpt.codes import Code
     from ptcpt.payers import FeeSchedule, PayerProfile
@@ -269,9 +270,7 @@ class Plugins:
             rules_by_plugin.setdefault(registered.plugin, []).append(registered.rule.id)
         result = []
         for name, plugin in self._pm.list_name_plugin():
-            hooks = tuple(
-                sorted(impl.hook_name for impl in _impls_of(self._pm, plugin))
-            )
+            hooks = tuple(sorted(impl.hook_name for impl in _impls_of(self._pm, plugin)))
             result.append(
                 PluginInfo(
                     name=name,
@@ -297,8 +296,7 @@ def _impls_of(pm: pluggy.PluginManager, plugin: object) -> list[Any]:
 def _plugin_name(plugin: object) -> str:
     if isinstance(plugin, ModuleType):
         return plugin.__name__
-    return str(getattr(plugin, "name", None) or getattr(plugin, "__name__", None)
-               or type(plugin).__name__)
+    return str(getattr(plugin, "name", None) or getattr(plugin, "__name__", None) or type(plugin).__name__)
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
@@ -312,5 +310,3 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
 
 def _entry_points() -> tuple[metadata.EntryPoint, ...]:
     return tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
-
-

@@ -7,14 +7,15 @@ does not support: they say what to document or check.
 
 from __future__ import annotations
 
-import datetime as dt
 import enum
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from decimal import Decimal
+
     from ptcpt.fees import Estimate
     from ptcpt.units import UnitPlan
 

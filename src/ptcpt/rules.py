@@ -86,7 +86,10 @@ def rule(
     def decorate(function: RuleFunction) -> Rule:
         doc = (function.__doc__ or "").strip().splitlines()
         return Rule(
-            id=id, kind=kind, function=function, payers=payers,
+            id=id,
+            kind=kind,
+            function=function,
+            payers=payers,
             description=doc[0] if doc else "",
         )
 
@@ -101,8 +104,20 @@ class RuleContext:
     Attributes are read-only by convention; the models they expose are frozen.
     """
 
-    __slots__ = ("_codes", "_estimate", "_estimated", "_plan", "_plugin", "_rule", "_tables",
-                 "_visit", "catalog", "date", "fee_schedule", "payer")
+    __slots__ = (
+        "_codes",
+        "_estimate",
+        "_estimated",
+        "_plan",
+        "_plugin",
+        "_rule",
+        "_tables",
+        "_visit",
+        "catalog",
+        "date",
+        "fee_schedule",
+        "payer",
+    )
 
     def __init__(
         self,
@@ -170,33 +185,53 @@ class RuleContext:
         return code
 
     def finding(
-        self, severity: Severity | str, message: str, *, line: int | None = None,
-        fix: str | None = None, code: str | None = None,
+        self,
+        severity: Severity | str,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
     ) -> Finding:
         return Finding(
-            rule=self._rule, severity=Severity(severity), message=message, line=line,
-            code=self._line_code(line, code), fix=fix, plugin=self._plugin,
+            rule=self._rule,
+            severity=Severity(severity),
+            message=message,
+            line=line,
+            code=self._line_code(line, code),
+            fix=fix,
+            plugin=self._plugin,
         )
 
-    def error(self, message: str, *, line: int | None = None, fix: str | None = None,
-              code: str | None = None) -> Finding:
+    def error(
+        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+    ) -> Finding:
         """A problem that stops the line from being billed as it stands."""
         return self.finding(Severity.ERROR, message, line=line, fix=fix, code=code)
 
-    def warning(self, message: str, *, line: int | None = None, fix: str | None = None,
-                code: str | None = None) -> Finding:
+    def warning(
+        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+    ) -> Finding:
         """Something that needs a human look before the claim goes out."""
         return self.finding(Severity.WARNING, message, line=line, fix=fix, code=code)
 
-    def info(self, message: str, *, line: int | None = None, fix: str | None = None,
-             code: str | None = None) -> Finding:
+    def info(
+        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+    ) -> Finding:
         """Context worth knowing; never blocks a claim."""
         return self.finding(Severity.INFO, message, line=line, fix=fix, code=code)
 
-    def hint(self, message: str, *, line: int | None = None, amount: Decimal | None = None,
-             code: str | None = None) -> Hint:
+    def hint(
+        self, message: str, *, line: int | None = None, amount: Decimal | None = None, code: str | None = None
+    ) -> Hint:
         """Reimbursement advice: what to document or check; ``amount`` in dollars."""
         if amount is not None and not isinstance(amount, Decimal):
             raise TypeError(f"amount must be a Decimal, got {type(amount).__name__}")
-        return Hint(rule=self._rule, message=message, line=line,
-                    code=self._line_code(line, code), amount=amount, plugin=self._plugin)
+        return Hint(
+            rule=self._rule,
+            message=message,
+            line=line,
+            code=self._line_code(line, code),
+            amount=amount,
+            plugin=self._plugin,
+        )

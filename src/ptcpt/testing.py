@@ -14,13 +14,14 @@ what else happens to be installed.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ptcpt.engine import Checker
     from ptcpt.visit import Line, Visit
 
@@ -68,7 +69,10 @@ def make_visit(
 
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
     return Visit(
-        date=day, lines=tuple(_line(spec) for spec in lines), payer=payer, id=id,
+        date=day,
+        lines=tuple(_line(spec) for spec in lines),
+        payer=payer,
+        id=id,
         ytd_allowed=None if ytd_allowed is None else Decimal(str(ytd_allowed)),
     )
 

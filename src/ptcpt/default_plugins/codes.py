@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
@@ -19,16 +20,18 @@ def unknown_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     for i, line in enumerate(visit.lines):
         if ctx.code(i) is None:
             close = ctx.catalog.close_matches(line.code)
-            fix = f"check the code; close known codes: {', '.join(close)}" if close else (
-                "check the code against the current CPT/HCPCS code set")
-            yield ctx.error(f"{line.code} is not a code ptcpt knows for physical therapy",
-                            line=i, fix=fix)
+            fix = (
+                f"check the code; close known codes: {', '.join(close)}"
+                if close
+                else ("check the code against the current CPT/HCPCS code set")
+            )
+            yield ctx.error(f"{line.code} is not a code ptcpt knows for physical therapy", line=i, fix=fix)
 
 
 @rule("code.deleted", kind="validation")
 def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A code deleted before the date of service; names the replacement."""
-    for i, line in enumerate(visit.lines):
+    for i, _line in enumerate(visit.lines):
         code = ctx.code(i)
         if code is None or code.deleted is None or ctx.date < code.deleted:
             continue
@@ -37,8 +40,9 @@ def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.error(
             f"{code.code} was deleted on {code.deleted.isoformat()}, before this date of service",
             line=i,
-            fix=f"bill {use} instead, as the documentation supports" if use else
-                "choose the current code the documentation supports",
+            fix=f"bill {use} instead, as the documentation supports"
+            if use
+            else "choose the current code the documentation supports",
         )
 
 
@@ -49,8 +53,7 @@ def not_yet_effective(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         code = ctx.code(i)
         if code is not None and code.effective is not None and ctx.date < code.effective:
             yield ctx.error(
-                f"{code.code} takes effect on {code.effective.isoformat()}, after this date of "
-                f"service",
+                f"{code.code} takes effect on {code.effective.isoformat()}, after this date of service",
                 line=i,
                 fix="use the code in force on the date of service",
             )

@@ -6,7 +6,6 @@ documentation does not support, and reductions are reported as readily as revenu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,8 @@ from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Hint
     from ptcpt.visit import Visit
 

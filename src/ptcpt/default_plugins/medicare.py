@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
@@ -34,8 +35,9 @@ def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         yield ctx.error(
             f"{line.code} is not valid for Medicare (fee schedule status I)",
             line=i,
-            fix=f"bill {other} for this service to Medicare" if other else
-                "bill the Medicare code for the service, or do not bill it to Medicare",
+            fix=f"bill {other} for this service to Medicare"
+            if other
+            else "bill the Medicare code for the service, or do not bill it to Medicare",
         )
 
 
@@ -51,7 +53,7 @@ def bundled(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"and the patient may not be billed for it",
                 line=i,
                 fix=f"expect no payment for {line.code}; report it only if your policy is to "
-                    f"list bundled services",
+                f"list bundled services",
             )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -11,6 +10,8 @@ from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
@@ -28,8 +29,9 @@ def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         code = ctx.code(i)
         if code is None or code.therapy_list is None or DISCIPLINE & set(line.modifiers):
             continue
-        unconfirmed = " (its therapy-list status is unconfirmed)" if code.is_unconfirmed(
-            "therapy_list") else ""
+        unconfirmed = (
+            " (its therapy-list status is unconfirmed)" if code.is_unconfirmed("therapy_list") else ""
+        )
         if code.therapy_list is TherapyList.ALWAYS:
             yield ctx.error(
                 f"{code.code} is an 'always therapy' code{unconfirmed}: Medicare denies it "
@@ -56,20 +58,28 @@ def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.error(
                 f"{line.code} carries {' and '.join(disciplines)}: a line belongs to one "
                 f"therapy discipline's plan of care",
-                line=i, fix="keep the one modifier of the plan of care the service was under",
+                line=i,
+                fix="keep the one modifier of the plan of care the service was under",
             )
         if "CQ" in mods and "GP" not in mods:
-            yield ctx.error(f"{line.code}: CQ (physical-therapist assistant) needs GP",
-                            line=i, fix="add GP, or use CO with GO for an OT assistant")
+            yield ctx.error(
+                f"{line.code}: CQ (physical-therapist assistant) needs GP",
+                line=i,
+                fix="add GP, or use CO with GO for an OT assistant",
+            )
         if "CO" in mods and "GO" not in mods:
-            yield ctx.error(f"{line.code}: CO (occupational-therapy assistant) needs GO",
-                            line=i, fix="add GO, or use CQ with GP for a PT assistant")
+            yield ctx.error(
+                f"{line.code}: CO (occupational-therapy assistant) needs GO",
+                line=i,
+                fix="add GO, or use CQ with GP for a PT assistant",
+            )
         if "KX" in mods and LIABILITY & mods:
             other = "/".join(sorted(LIABILITY & mods))
             yield ctx.error(
                 f"{line.code} carries KX and {other}: KX says the service is medically "
                 f"necessary, {other} that it may not be",
-                line=i, fix="keep KX only when necessity is documented; otherwise GA (ABN) or GZ",
+                line=i,
+                fix="keep KX only when necessity is documented; otherwise GA (ABN) or GZ",
             )
 
 
@@ -95,7 +105,7 @@ def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"share, but the line has no {modifier}",
                 line=i,
                 fix=f"add {modifier} (paid at 85% from 2022), or split the units the therapist "
-                    f"alone furnished onto a line without it; CMS applies the test per unit",
+                f"alone furnished onto a line without it; CMS applies the test per unit",
             )
 
 
@@ -112,8 +122,7 @@ def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     reached = visit.ytd_allowed + this_visit
     if reached <= threshold.amount:
         return
-    flag = " (the threshold figure is from secondary sources, unconfirmed)" if (
-        threshold.unconfirmed) else ""
+    flag = " (the threshold figure is from secondary sources, unconfirmed)" if (threshold.unconfirmed) else ""
     for i, line in enumerate(visit.lines):
         code = ctx.code(i)
         if code is None or code.therapy_list is None:
@@ -127,7 +136,7 @@ def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             f"{line.code} has no KX",
             line=i,
             fix="add KX if the note documents that continued therapy is medically necessary; "
-                "if it is not, use GA with an ABN on file (or GZ without one)",
+            "if it is not, use GA with an ABN on file (or GZ without one)",
         )
 
 

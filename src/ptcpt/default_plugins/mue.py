@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
 _MAI_TEXT = {
     1: "a per-line limit; units beyond it may go on a separate line with 59/76/anatomic "
-       "modifiers when truly distinct",
+    "modifiers when truly distinct",
     2: "an absolute per-day limit set by policy; it cannot be appealed",
     3: "a per-day clinical limit; units beyond it are denied but can be appealed with records",
 }
@@ -36,8 +37,7 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             per_day[line.code] = (total + line.units, first)
         elif line.units > limit.mue:
             yield ctx.error(
-                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} "
-                f"({_MAI_TEXT[1]})",
+                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} ({_MAI_TEXT[1]})",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
             )
@@ -49,8 +49,9 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"
             fix = f"do not bill {code} to this payer; check for the code it accepts instead"
         else:
-            message = (f"{code}: {total} units in the day, above its MUE of {limit.mue} "
-                       f"({_MAI_TEXT[limit.mai]})")
+            message = (
+                f"{code}: {total} units in the day, above its MUE of {limit.mue} ({_MAI_TEXT[limit.mai]})"
+            )
             fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
         yield ctx.error(message, line=first, fix=fix)
 

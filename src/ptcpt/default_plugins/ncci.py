@@ -8,13 +8,14 @@ not in force on the date of service never apply.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.cmsdata import PtpEdit
     from ptcpt.report import Finding, Hint
     from ptcpt.visit import Visit
@@ -47,7 +48,7 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                     f"with {edit.column1} on the same day, whatever the modifier",
                     line=i,
                     fix=f"bill only the service the documentation best supports; a modifier "
-                        f"cannot unbundle {pair}",
+                    f"cannot unbundle {pair}",
                 )
             continue
         for i in lines:
@@ -57,8 +58,8 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                     f"beside {edit.column1} unless its line carries 59, XE, XS, XP or XU",
                     line=i,
                     fix=f"if {edit.column2} was a distinct service (separate time block, "
-                        f"encounter or site) and the note shows it, add the fitting modifier "
-                        f"(59 or XE/XS/XP/XU); otherwise do not bill it",
+                    f"encounter or site) and the note shows it, add the fitting modifier "
+                    f"(59 or XE/XS/XP/XU); otherwise do not bill it",
                 )
 
 

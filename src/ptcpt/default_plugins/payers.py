@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import PayerProfile
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MEDICARE = PayerProfile(
     id="medicare",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 

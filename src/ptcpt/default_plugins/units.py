@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from ptcpt.codes import Timing
@@ -10,6 +9,8 @@ from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
