@@ -270,7 +270,7 @@ class Plugins:
             rules_by_plugin.setdefault(registered.plugin, []).append(registered.rule.id)
         result = []
         for name, plugin in self._pm.list_name_plugin():
-            hooks = tuple(sorted(impl.hook_name for impl in _impls_of(self._pm, plugin)))
+            hooks = _hooks_of(self._pm, plugin)
             result.append(
                 PluginInfo(
                     name=name,
@@ -286,11 +286,10 @@ class Plugins:
         return tuple(name for name, _ in self._pm.list_name_plugin())
 
 
-def _impls_of(pm: pluggy.PluginManager, plugin: object) -> list[Any]:
-    impls: list[Any] = []
-    for caller in pm.get_hookcallers(plugin) or []:
-        impls.extend(i for i in caller.get_hookimpls() if i.plugin is plugin)
-    return impls
+def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
+    """The names of the hooks ``plugin`` implements."""
+    callers = pm.get_hookcallers(plugin) or []
+    return tuple(sorted(caller.name for caller in callers))
 
 
 def _plugin_name(plugin: object) -> str:
