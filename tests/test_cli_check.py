@@ -1,0 +1,93 @@
+"""`ptcpt check`, `ptcpt plugins` and `ptcpt rules` through the real command."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ptcpt.cli import main
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+KNEE = ROOT / "examples" / "visits" / "knee_rehab.json"
+BATCH = ROOT / "examples" / "visits" / "batch.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PTCPT_LOAD_PLUGINS", "")
+
+
+def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("ptcpt")
+    command = [exe, *args] if exe else [sys.executable, "-m", "ptcpt", *args]
+    return subprocess.run(command, capture_output=True, text=True, input=stdin, timeout=60,
+                          check=False, env={**__import__("os").environ, "PTCPT_LOAD_PLUGINS": ""})
+
+
+def test_the_bundled_example_visit_checks_clean_through_the_command() -> None:
+    result = run("check", str(KNEE))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("visit example-knee-rehab-1 on 2025-03-12 for medicare: OK")
+
+
+def test_jsonl_batch_reports_each_visit_and_exits_1_on_errors(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(BATCH), "--json"]) == 1
+    out, err = capsys.readouterr()
+    reports = [json.loads(line) for line in out.splitlines()]
+    assert [r["visit_id"] for r in reports] == ["b1", "b2", "b3", "b4"]
+    by_id = {r["visit_id"]: {f["rule"] for f in r["findings"]} for r in reports}
+    assert "code.deleted" in by_id["b2"]
+    assert "group.size" in by_id["b4"]
+    assert "4 visit(s) read, 4 checked, 0 rejected, 2 with errors" in err
+
+
+def test_stdin_and_malformed_lines_are_reported_not_dropped(capsys: pytest.CaptureFixture[str],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    good = json.dumps({"date": "2025-03-12", "lines": [{"code": "97110", "units": 1, "minutes": 15,
+                                                        "modifiers": ["GP"]}]})
+    text = "\n".join([good, "{not json", good.replace("97110", "9711O"), good]) + "\n"
+    monkeypatch.setattr("sys.stdin", io.StringIO(text))
+    assert main(["check", "-"]) == 2
+    err = capsys.readouterr().err
+    assert "rejected visit at input line 2: not valid JSON" in err
+    assert "rejected visit at input line 3: lines[0].code" in err
+    assert "4 visit(s) read, 2 checked, 2 rejected" in err
+
+
+def test_unknown_payer_is_bad_input(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    visit = tmp_path / "v.json"
+    visit.write_text(json.dumps({"date": "2025-03-12", "payer": "nobody",
+                                 "lines": [{"code": "97110"}]}))
+    assert main(["check", str(visit)]) == 2
+    assert "unknown payer 'nobody'" in capsys.readouterr().err
+
+
+def test_missing_file_and_empty_input_exit_2(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(tmp_path / "nope.json")]) == 2
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    assert main(["check", str(tmp_path / "empty.jsonl")]) == 2
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_no_plugin_turns_a_builtin_off(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(BATCH), "--json", "--no-plugin", "ptcpt.codes",
+                 "--no-plugin", "ptcpt.sessions"]) == 0
+    out = capsys.readouterr().out
+    assert "code.deleted" not in out and "group.size" not in out
+
+
+def test_plugins_and_rules_listings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["plugins", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    names = {p["name"] for p in data["plugins"]}
+    assert {"ptcpt.codes", "ptcpt.units", "ptcpt.payers"} <= names
+    assert main(["rules"]) == 0
+    out = capsys.readouterr().out
+    assert "units.mismatch" in out and "ptcpt.units" in out
