@@ -25,8 +25,15 @@ def _no_installed_plugins(monkeypatch: pytest.MonkeyPatch) -> None:
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     exe = shutil.which("ptcpt")
     command = [exe, *args] if exe else [sys.executable, "-m", "ptcpt", *args]
-    return subprocess.run(command, capture_output=True, text=True, input=stdin, timeout=60,
-                          check=False, env={**__import__("os").environ, "PTCPT_LOAD_PLUGINS": ""})
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        check=False,
+        env={**__import__("os").environ, "PTCPT_LOAD_PLUGINS": ""},
+    )
 
 
 def test_the_bundled_example_visit_checks_clean_through_the_command() -> None:
@@ -46,12 +53,14 @@ def test_jsonl_batch_reports_each_visit_and_exits_1_on_errors(capsys: pytest.Cap
     assert "4 visit(s) read, 4 checked, 0 rejected, 2 with errors" in err
 
 
-def test_stdin_and_malformed_lines_are_reported_not_dropped(capsys: pytest.CaptureFixture[str],
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_stdin_and_malformed_lines_are_reported_not_dropped(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import io
 
-    good = json.dumps({"date": "2025-03-12", "lines": [{"code": "97110", "units": 1, "minutes": 15,
-                                                        "modifiers": ["GP"]}]})
+    good = json.dumps(
+        {"date": "2025-03-12", "lines": [{"code": "97110", "units": 1, "minutes": 15, "modifiers": ["GP"]}]}
+    )
     text = "\n".join([good, "{not json", good.replace("97110", "9711O"), good]) + "\n"
     monkeypatch.setattr("sys.stdin", io.StringIO(text))
     assert main(["check", "-"]) == 2
@@ -63,13 +72,14 @@ def test_stdin_and_malformed_lines_are_reported_not_dropped(capsys: pytest.Captu
 
 def test_unknown_payer_is_bad_input(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     visit = tmp_path / "v.json"
-    visit.write_text(json.dumps({"date": "2025-03-12", "payer": "nobody",
-                                 "lines": [{"code": "97110"}]}))
+    visit.write_text(json.dumps({"date": "2025-03-12", "payer": "nobody", "lines": [{"code": "97110"}]}))
     assert main(["check", str(visit)]) == 2
     assert "unknown payer 'nobody'" in capsys.readouterr().err
 
 
-def test_missing_file_and_empty_input_exit_2(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_file_and_empty_input_exit_2(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["check", str(tmp_path / "nope.json")]) == 2
     (tmp_path / "empty.jsonl").write_text("\n\n")
     assert main(["check", str(tmp_path / "empty.jsonl")]) == 2
@@ -77,8 +87,10 @@ def test_missing_file_and_empty_input_exit_2(tmp_path: pathlib.Path, capsys: pyt
 
 
 def test_no_plugin_turns_a_builtin_off(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(BATCH), "--json", "--no-plugin", "ptcpt.codes",
-                 "--no-plugin", "ptcpt.sessions"]) == 0
+    assert (
+        main(["check", str(BATCH), "--json", "--no-plugin", "ptcpt.codes", "--no-plugin", "ptcpt.sessions"])
+        == 0
+    )
     out = capsys.readouterr().out
     assert "code.deleted" not in out and "group.size" not in out
 

@@ -16,8 +16,7 @@ def test_profiles_validate_id_and_method() -> None:
 
 
 def test_fee_schedule_rates_are_decimals() -> None:
-    schedule = FeeSchedule(id="acme-2026", payers={"acme"}, rates={"97110": "31.5"},
-                           percent_of_medicare=110)
+    schedule = FeeSchedule(id="acme-2026", payers={"acme"}, rates={"97110": "31.5"}, percent_of_medicare=110)
     assert schedule.rate("97110") == Decimal("31.5")
     assert schedule.rate("97140") is None
     assert schedule.percent_of_medicare == Decimal("110")

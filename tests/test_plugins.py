@@ -11,7 +11,7 @@ from ptcpt.engine import PLUGIN_ERROR, Checker
 from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, make_plugin_manager
 from ptcpt.testing import make_visit
 
-GOOD = '''
+GOOD = """
 import ptcpt
 
 @ptcpt.rule("tinyco.always", kind="validation", payers={"tinyco"})
@@ -25,7 +25,7 @@ def ptcpt_register_rules(register):
 @ptcpt.hookimpl
 def ptcpt_register_payers(register):
     register(ptcpt.PayerProfile(id="tinyco", name="Tiny Co", unit_method="ama"))
-'''
+"""
 
 
 def install(tmp_path: pathlib.Path, name: str, module: str, source: str) -> None:

@@ -11,11 +11,19 @@ from ptcpt.report import Finding, Hint, Report, Severity
 
 def make_report() -> Report:
     return Report(
-        date=dt.date(2025, 3, 12), payer="medicare", visit_id="v1",
+        date=dt.date(2025, 3, 12),
+        payer="medicare",
+        visit_id="v1",
         findings=(
             Finding(rule="b.info", severity="info", message="fyi"),
-            Finding(rule="a.err", severity=Severity.ERROR, message="<b>bad</b>", line=1,
-                    code="97110", fix="fix it"),
+            Finding(
+                rule="a.err",
+                severity=Severity.ERROR,
+                message="<b>bad</b>",
+                line=1,
+                code="97110",
+                fix="fix it",
+            ),
             Finding(rule="c.warn", severity="warning", message="look", line=0),
         ),
         hints=(Hint(rule="hint.x", message="document time", amount=Decimal("12.5")),),

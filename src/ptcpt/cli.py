@@ -8,8 +8,8 @@ stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
-import functools
 import datetime as dt
+import functools
 import json
 import sys
 import textwrap

@@ -166,7 +166,9 @@ class Checker:
                         hints.append(item)
                     else:
                         findings.append(
-                            _rule_failed(registered, f"yielded a {type(item).__name__}, not a Finding or Hint")
+                            _rule_failed(
+                                registered, f"yielded a {type(item).__name__}, not a Finding or Hint"
+                            )
                         )
                         break
             except Exception as exc:

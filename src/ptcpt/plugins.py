@@ -167,10 +167,7 @@ class Plugins:
                     continue
                 _register(pm, loaded, ep.name)
                 versions[ep.name] = ep.dist.version if ep.dist is not None else ""
-        try:
-            pm.check_pending()
-        except pluggy.PluginValidationError as exc:
-            raise PluginError(f"plugin {exc.plugin!r}: {exc}") from None
+        _check_pending(pm)
         return cls(pm, failures=tuple(failures), versions=versions)
 
     # -- the typed facade ----------------------------------------------------------------
@@ -178,7 +175,7 @@ class Plugins:
         """Call every implementation of a register-style hook, tagging items by plugin."""
         found: list[tuple[Any, str]] = []
         caller = getattr(self._pm.hook, hook_name)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             plugin_name = impl.plugin_name
 
             def register(item: Any, _plugin: str = plugin_name) -> None:
@@ -290,6 +287,20 @@ def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
     """The names of the hooks ``plugin`` implements."""
     callers = pm.get_hookcallers(plugin) or []
     return tuple(sorted(caller.name for caller in callers))
+
+
+def _check_pending(pm: pluggy.PluginManager) -> None:
+    """Refuse hook implementations whose name is not a ptcpt hook (usually a typo)."""
+    known = ", ".join(sorted(n for n in vars(hookspecs) if n.startswith("ptcpt_")))
+    for name, caller in vars(pm.hook).items():
+        if name.startswith("_") or caller.has_spec():
+            continue
+        for impl in caller.get_hookimpls():
+            if not impl.optionalhook:
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} implements {name!r}, which is not a ptcpt "
+                    f"hook; the hooks are {known}"
+                )
 
 
 def _plugin_name(plugin: object) -> str:
