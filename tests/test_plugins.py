@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import pathlib
 import textwrap
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ptcpt.engine import PLUGIN_ERROR, Checker
 from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, make_plugin_manager
 from ptcpt.testing import make_visit
+
+if TYPE_CHECKING:
+    import pathlib
 
 GOOD = """
 import ptcpt

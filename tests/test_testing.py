@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ptcpt
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def test_fixtures_are_available(ptcpt_checker: Callable[..., Any], ptcpt_visit: Callable[..., Any]) -> None:

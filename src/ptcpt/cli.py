@@ -248,6 +248,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stdin:
             stream.close()
+    sys.stdout.flush()
     if not args.json or read > 1:
         print(
             f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",

@@ -136,7 +136,8 @@ class Report:
             amount = f" (${h.amount:.2f})" if h.amount is not None else ""
             lines.append(f"  HINT    {h.rule}{where}: {h.message}{amount}")
         if self.units is not None and len(self.units):
-            lines.append(f"  expected units: {self.units.explain()}")
+            explained = self.units.explain().replace("\n", "\n    ")
+            lines.append(f"  expected units: {explained}")
         if self.estimate is not None:
             lines.append(f"  estimate: ${self.estimate.total:.2f}")
         return "\n".join(lines)
