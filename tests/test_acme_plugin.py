@@ -55,14 +55,28 @@ def test_disabling_acme_by_environment() -> None:
 
 def test_disabling_acme_on_the_command_line(tmp_path: pathlib.Path) -> None:
     visit = tmp_path / "v.json"
-    visit.write_text(json.dumps({"date": "2025-03-12", "payer": "medicare",
-                                 "lines": [{"code": "97110", "minutes": 15, "modifiers": ["GP"]}]}))
+    visit.write_text(
+        json.dumps(
+            {
+                "date": "2025-03-12",
+                "payer": "medicare",
+                "lines": [{"code": "97110", "minutes": 15, "modifiers": ["GP"]}],
+            }
+        )
+    )
     exe = shutil.which("ptcpt")
     base = [exe] if exe else [sys.executable, "-m", "ptcpt"]
     env = {k: v for k, v in os.environ.items() if k != "PTCPT_LOAD_PLUGINS"}
-    on = subprocess.run([*base, "plugins", "--json"], capture_output=True, text=True, env=env,
-                        check=True, timeout=60)
+    on = subprocess.run(
+        [*base, "plugins", "--json"], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
     assert "acme" in {p["name"] for p in json.loads(on.stdout)["plugins"]}
-    off = subprocess.run([*base, "plugins", "--json"], capture_output=True, text=True,
-                         env={**env, "PTCPT_DISABLE_PLUGINS": "acme"}, check=True, timeout=60)
+    off = subprocess.run(
+        [*base, "plugins", "--json"],
+        capture_output=True,
+        text=True,
+        env={**env, "PTCPT_DISABLE_PLUGINS": "acme"},
+        check=True,
+        timeout=60,
+    )
     assert "acme" not in {p["name"] for p in json.loads(off.stdout)["plugins"]}

@@ -108,7 +108,7 @@ class Checker:
         if self._tables is None:
             from ptcpt.cmsdata import bundled_tables
 
-            return bundled_tables()
+            self._tables = bundled_tables()
         return self._tables
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
@@ -142,7 +142,7 @@ class Checker:
             catalog=self.catalog,
             payer=payer,
             units=plan,
-            tables=None if self._tables is None else lambda: self.tables,
+            tables=self.tables,
             fee_schedule=self.fee_schedules.get(payer.id),
         )
         findings: list[Finding] = list(self._load_findings)

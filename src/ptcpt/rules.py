@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["RULE_KINDS", "Rule", "RuleContext", "RuleFunction", "rule"]
 
 RULE_KINDS = frozenset({"validation", "hint"})
+T = TypeVar("T")
 _RULE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*(?:\.[a-z0-9][a-z0-9_-]*)+$")
 
 RuleFunction = Callable[["Visit", "RuleContext"], Iterable[Finding | Hint] | None]
@@ -108,6 +109,7 @@ class RuleContext:
         "_codes",
         "_estimate",
         "_estimated",
+        "_memo",
         "_plan",
         "_plugin",
         "_rule",
@@ -126,7 +128,7 @@ class RuleContext:
         catalog: Catalog,
         payer: PayerProfile,
         units: UnitPlan | None,
-        tables: Callable[[], CmsTables] | None = None,
+        tables: CmsTables | None = None,
         fee_schedule: Any = None,
         estimate: Callable[[], Estimate | None] | None = None,
     ) -> None:
@@ -142,6 +144,7 @@ class RuleContext:
         self._plugin = ""
         self._estimate = estimate
         self._estimated: tuple[Estimate | None] | None = None
+        self._memo: dict[str, Any] = {}
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -151,12 +154,12 @@ class RuleContext:
 
     @property
     def tables(self) -> CmsTables:
-        """CMS's NCCI, MUE, RVU and fee tables in force for this check (loaded on demand)."""
+        """CMS's NCCI, MUE, RVU and fee tables in force for this check."""
         if self._tables is None:
             from ptcpt.cmsdata import bundled_tables
 
-            return bundled_tables()
-        return self._tables()
+            self._tables = bundled_tables()
+        return self._tables
 
     @property
     def estimate(self) -> Estimate | None:
@@ -164,6 +167,18 @@ class RuleContext:
         if self._estimated is None:
             self._estimated = (self._estimate() if self._estimate is not None else None,)
         return self._estimated[0]
+
+    def shared(self, key: str, compute: Callable[[], T]) -> T:
+        """A value computed once per check and shared by the rules that need it.
+
+        Rules of one family use it to avoid repeating work (the NCCI pairs of a visit
+        feed both ``ncci.ptp`` and ``hint.time-blocks``). Prefix keys with your plugin.
+        """
+        memo = self._memo
+        if key not in memo:
+            memo[key] = compute()
+        value: T = memo[key]
+        return value
 
     def code(self, line: int | Line) -> Code | None:
         """The catalog entry for a line (by index or Line), or None when unknown."""

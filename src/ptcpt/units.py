@@ -78,6 +78,9 @@ class UnitPlan(Mapping[str, int]):
     allocation: tuple[tuple[str, int], ...]
     total: int = attrs.field(init=False)
     _by_code: dict[str, int] = attrs.field(init=False, eq=False, hash=False, repr=False)
+    _range_cache: dict[str, tuple[int, int]] | None = attrs.field(
+        init=False, default=None, eq=False, hash=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         by_code = dict(self.allocation)
@@ -132,6 +135,13 @@ class UnitPlan(Mapping[str, int]):
         return all(low <= units_by_code.get(c, 0) <= high for c, (low, high) in ranges.items())
 
     def _ranges(self) -> dict[str, tuple[int, int]]:
+        cached = self._range_cache
+        if cached is None:
+            cached = self._compute_ranges()
+            object.__setattr__(self, "_range_cache", cached)
+        return cached
+
+    def _compute_ranges(self) -> dict[str, tuple[int, int]]:
         if self.method == "ama":
             return {c: (n, n) for c, n in self.allocation}
         # Under CMS, every code with a remainder above the last one served is always

@@ -24,14 +24,19 @@ if TYPE_CHECKING:
 NCCI_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
 
-def _edits(visit: Visit, ctx: RuleContext) -> Iterator[tuple[PtpEdit, list[int]]]:
+def _edits(visit: Visit, ctx: RuleContext) -> tuple[tuple[PtpEdit, tuple[int, ...]], ...]:
     """Each edit in force among the visit's codes, with the lines of its column 2 code."""
+    return ctx.shared("ptcpt.ncci.edits", lambda: _find_edits(visit, ctx))
+
+
+def _find_edits(visit: Visit, ctx: RuleContext) -> tuple[tuple[PtpEdit, tuple[int, ...]], ...]:
     codes = {line.code for line in visit.lines}
     if len(codes) < 2:
-        return
-    for edit in ctx.tables.ptp_among(codes, ctx.date):
-        lines = [i for i, line in enumerate(visit.lines) if line.code == edit.column2]
-        yield edit, lines
+        return ()
+    return tuple(
+        (edit, tuple(i for i, line in enumerate(visit.lines) if line.code == edit.column2))
+        for edit in ctx.tables.ptp_among(codes, ctx.date)
+    )
 
 
 @rule("ncci.ptp", kind="validation")
