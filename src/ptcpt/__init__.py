@@ -15,6 +15,7 @@ from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, Unkno
 if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.codes import Category, Code, TherapyList, Timing
+    from ptcpt.fees import Estimate
 
 __version__ = "0.1.0"
 
@@ -24,6 +25,7 @@ _LAZY: dict[str, str] = {
     "catalog": "ptcpt.catalogs",
     "Category": "ptcpt.codes",
     "Code": "ptcpt.codes",
+    "Estimate": "ptcpt.fees",
     "TherapyList": "ptcpt.codes",
     "Timing": "ptcpt.codes",
 }
@@ -33,6 +35,7 @@ __all__ = [
     "Category",
     "Code",
     "DataError",
+    "Estimate",
     "InvalidVisit",
     "PluginError",
     "PtcptError",
