@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from ptcpt import units as units
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.codes import Category, Code, TherapyList, Timing
-    from ptcpt.engine import Checker, check
+    from ptcpt.engine import Checker, check, estimate
+    from ptcpt.fees import Estimate
     from ptcpt.hookspecs import hookimpl
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.report import Finding, Hint, Report, Severity
@@ -33,10 +34,12 @@ _LAZY: dict[str, str] = {
     "catalog": "ptcpt.catalogs",
     "Category": "ptcpt.codes",
     "Code": "ptcpt.codes",
+    "Estimate": "ptcpt.fees",
     "TherapyList": "ptcpt.codes",
     "Timing": "ptcpt.codes",
     "Checker": "ptcpt.engine",
     "check": "ptcpt.engine",
+    "estimate": "ptcpt.engine",
     "FeeSchedule": "ptcpt.payers",
     "PayerProfile": "ptcpt.payers",
     "Finding": "ptcpt.report",
@@ -61,6 +64,7 @@ __all__ = [
     "Checker",
     "Code",
     "DataError",
+    "Estimate",
     "FeeSchedule",
     "Finding",
     "Hint",
@@ -81,6 +85,7 @@ __all__ = [
     "__version__",
     "catalog",
     "check",
+    "estimate",
     "hookimpl",
     "rule",
 ]

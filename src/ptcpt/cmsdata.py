@@ -422,9 +422,12 @@ def _build_index(tables: CmsTables) -> _Index:
     return _Index(tables)
 
 
-@attrs.frozen(repr=False)
+@attrs.frozen(repr=False, eq=False)
 class CmsTables:
     """Every CMS table ptcpt uses, with the lookups rules and fee estimates need.
+
+    Compared and hashed by identity: two loads of the same files are different objects
+    (compare the record tuples to compare contents).
 
     Build one with :func:`bundled_tables` (cached), :func:`ptcpt.cmsfiles.load_cms_tables`
     (CMS's own files replacing bundled parts) or ``attrs.evolve(tables, ptp=...)``.
@@ -440,9 +443,7 @@ class CmsTables:
     kx_thresholds: tuple[KxThreshold, ...] = attrs.field(converter=tuple)
     payment_factors: tuple[PaymentFactor, ...] = attrs.field(converter=tuple)
     modifiers: tuple[ModifierInfo, ...] = attrs.field(converter=tuple)
-    _index: _Index = attrs.field(
-        init=False, eq=False, hash=False, default=attrs.Factory(_build_index, takes_self=True)
-    )
+    _index: _Index = attrs.field(init=False, default=attrs.Factory(_build_index, takes_self=True))
 
     def __repr__(self) -> str:
         years = sorted({r.year for r in self.rvus})

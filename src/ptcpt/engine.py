@@ -8,6 +8,7 @@ naming the plugin and the rule; every other rule still runs.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from typing import TYPE_CHECKING, Any
@@ -22,11 +23,12 @@ if TYPE_CHECKING:
 
     from ptcpt.catalogs import Catalog
     from ptcpt.cmsdata import CmsTables
+    from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.units import UnitPlan
     from ptcpt.visit import Visit
 
-__all__ = ["PLUGIN_ERROR", "Checker", "check"]
+__all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
 log = logging.getLogger("ptcpt")
 
@@ -144,6 +146,7 @@ class Checker:
             units=plan,
             tables=self.tables,
             fee_schedule=self.fee_schedules.get(payer.id),
+            estimate=functools.partial(self._price, visit, payer),
         )
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
@@ -180,7 +183,7 @@ class Checker:
             findings=tuple(findings),
             hints=tuple(hints),
             units=plan,
-            estimate=self._estimate(visit, payer),
+            estimate=ctx.estimate,
             visit_id=visit.id,
         )
 
@@ -189,8 +192,35 @@ class Checker:
         for visit in visits:
             yield self.check(visit)
 
-    def _estimate(self, visit: Visit, payer: PayerProfile) -> Any:
-        return None
+    def estimate(self, visit: Visit, *, locality: str | None = None, apm: bool = False) -> Estimate | None:
+        """The visit's payment estimate for its payer, or None when it cannot be priced.
+
+        Medicare's physician fee schedule prices every payer (a payer with a registered
+        :class:`~ptcpt.payers.FeeSchedule` is re-priced with it). Codes Medicare does
+        not cover when a therapist furnishes them pay 0 for Medicare payers. None when
+        the tables hold no conversion factor for the date of service.
+        """
+        return self._price(visit, self.payer(visit.payer), locality=locality, apm=apm)
+
+    def _price(
+        self, visit: Visit, payer: PayerProfile, *, locality: str | None = None, apm: bool = False
+    ) -> Estimate | None:
+        from ptcpt.default_plugins.medicare import NONCOVERED
+        from ptcpt.fees import apply_fee_schedule, price_lines
+
+        tables = self.tables
+        if not tables.has_conversion_factor(visit.date, apm):
+            return None
+        priced = price_lines(
+            visit.lines,
+            on=visit.date,
+            tables=tables,
+            locality=locality,
+            apm=apm,
+            noncovered_codes=NONCOVERED if payer.medicare_rules else (),
+        )
+        schedule = self.fee_schedules.get(payer.id)
+        return priced if schedule is None else apply_fee_schedule(priced, schedule)
 
     def classifier(self) -> Any:
         """The classifier with every plugin's terms (built on first use)."""
@@ -235,3 +265,12 @@ def default_checker() -> Checker:
 def check(visit: Visit) -> Report:
     """Check one visit with the default Checker."""
     return default_checker().check(visit)
+
+
+def estimate(visit: Visit, *, locality: str | None = None, apm: bool = False) -> Estimate | None:
+    """Estimate a visit's payment with the default Checker (national unless ``locality``).
+
+    ``locality`` is a Medicare locality such as ``"10112-00"`` (MAC-locality) or
+    ``"AL-00"`` (state-locality); ``apm`` prices a qualifying APM participant (2026 on).
+    """
+    return default_checker().estimate(visit, locality=locality, apm=apm)

@@ -1,0 +1,631 @@
+"""Medicare fee-schedule arithmetic for a visit's lines: what each line should pay.
+
+Pure functions over :class:`~ptcpt.cmsdata.CmsTables`; no I/O, no rules. The rule
+engine decides coverage and modifiers; this module turns the lines it is given into
+money, following facts.md 6b-6c:
+
+1. ``full = (work RVU x work GPCI + PE RVU x PE GPCI + MP RVU x MP GPCI) x CF`` per unit
+   (national amount, every GPCI 1.000, when no locality is given).
+2. The therapy MPPR: among the units of codes with MULT PROC 5, the unit with the
+   highest PE payment is paid in full; every other unit has its PE cut by the rate in
+   force (50 % from 2013-04-01). Ties go to the unit with the higher fee after the
+   assistant factor, then to a fixed order of code and modifiers, so the result never
+   depends on the order of the lines.
+3. CQ/CO lines are then paid at the assistant factor (85 % from 2022-01-01).
+
+Sequestration, deductible and coinsurance are not applied: an estimate is the fee
+schedule's allowed amount.
+
+Money is :class:`~decimal.Decimal`. Every figure is computed exactly and rounded to
+cents (half up) only at the end: each line's amounts are rounded from that line's exact
+figures, and each total is rounded from the sum of the exact line figures. A total can
+therefore differ by a cent from the sum of the rounded lines shown (facts.md 6c:
+97530 + 97112 + 97110 in 2026 is $82.17 as a visit, $35.07 + $24.88 + $22.21 by line).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import weakref
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Protocol
+
+import attrs
+
+from ptcpt.cmsdata import CmsTables, bundled_tables, normalise_locality
+from ptcpt.codes import is_code_shaped
+from ptcpt.errors import DataError, InvalidVisit
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Sequence
+
+    from ptcpt.payers import FeeSchedule
+
+__all__ = [
+    "ASSISTANT_MODIFIERS",
+    "Estimate",
+    "LineEstimate",
+    "LineLike",
+    "PricedLineInput",
+    "apply_fee_schedule",
+    "price_lines",
+]
+
+#: Modifiers that mark a service furnished in whole or in part by a PTA or OTA.
+ASSISTANT_MODIFIERS = frozenset({"CQ", "CO"})
+_CENT = Decimal("0.01")
+_ZERO_CENTS = Decimal("0.00")
+_NONCOVERED = ("not covered by this payer for this visit: no payment",)
+_ZERO = Decimal(0)
+_ONE = Decimal(1)
+_HUNDRED = Decimal(100)
+_STATUS_ZERO = {
+    "B": "bundled: Medicare makes no separate payment (PFS status B)",
+    "I": "not valid for Medicare (PFS status I): bill the Medicare code instead",
+    "N": "not covered by Medicare (PFS status N)",
+}
+_STATUS_UNPRICED = {
+    "R": "restricted coverage (PFS status R): the MAC decides and prices it; no national estimate",
+    "C": "carrier-priced (PFS status C): the MAC sets the amount; no national estimate",
+}
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+class LineLike(Protocol):
+    """What pricing reads from a line: ptcpt's visit ``Line`` satisfies it."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def units(self) -> int: ...
+    @property
+    def modifiers(self) -> tuple[str, ...]: ...
+
+
+def _modifiers(value: object) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = (value,)
+    if not isinstance(value, tuple | list):
+        raise InvalidVisit("modifiers", "must be a list of two-character modifiers such as ['GP']")
+    return tuple(m.strip().upper() if isinstance(m, str) else m for m in value)
+
+
+def _check_modifiers(_: object, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    for index, modifier in enumerate(value):
+        if not (isinstance(modifier, str) and len(modifier) == 2 and modifier.isalnum()):
+            raise InvalidVisit(f"modifiers[{index}]", "must be a two-character modifier such as GP or CQ")
+
+
+def _check_code(_: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not is_code_shaped(value):
+        raise InvalidVisit("code", "must be a CPT/HCPCS code of 5 characters such as 97110 or G0283")
+
+
+def _check_units(_: object, attribute: attrs.Attribute[int], value: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise InvalidVisit("units", f"must be a whole number >= 1, got {value!r}")
+
+
+def _upper(value: object) -> object:
+    return value.strip().upper() if isinstance(value, str) else value
+
+
+@attrs.frozen
+class PricedLineInput:
+    """One line to price: a code, its units and its modifiers (nothing clinical)."""
+
+    code: str = attrs.field(converter=_upper, validator=_check_code)
+    units: int = attrs.field(default=1, validator=_check_units)
+    modifiers: tuple[str, ...] = attrs.field(default=(), converter=_modifiers, validator=_check_modifiers)
+
+
+@attrs.frozen
+class LineEstimate:
+    """What one line should pay, and why.
+
+    ``full`` is the fee-schedule amount of all its units before any reduction (0 for a
+    line Medicare does not pay separately); ``payable`` is ``full`` less the MPPR and
+    assistant reductions. Both are None when ptcpt cannot estimate the line (the MAC
+    prices it, or the tables lack its RVUs): ``reasons`` then says why.
+    """
+
+    index: int
+    code: str
+    units: int
+    modifiers: tuple[str, ...]
+    full: Decimal | None
+    mppr_reduction: Decimal
+    assistant_reduction: Decimal
+    payable: Decimal | None
+    reasons: tuple[str, ...] = ()
+    status: str | None = None
+    rvu_year: int | None = None
+    #: units whose practice expense the MPPR cut
+    mppr_units: int = 0
+
+    @property
+    def priced(self) -> bool:
+        return self.payable is not None
+
+
+@attrs.frozen
+class Estimate:
+    """The estimated Medicare allowed amount of a visit's lines.
+
+    Totals are over the priced lines only (``complete`` says whether every line was
+    priced) and are rounded once from the exact line figures. ``full_total`` is the
+    amount with no MPPR and no assistant reduction; ``total`` is what should be paid.
+    ``unconfirmed`` names every input that rests on a figure the sources leave
+    unconfirmed (secondary-source RVUs or conversion factors).
+    """
+
+    on: dt.date
+    lines: tuple[LineEstimate, ...]
+    full_total: Decimal
+    mppr_total: Decimal
+    assistant_total: Decimal
+    total: Decimal
+    conversion_factor: Decimal | None
+    locality: str | None = None
+    gpci_year: int | None = None
+    apm: bool = False
+    facility: bool = False
+    notes: tuple[str, ...] = ()
+    unconfirmed: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """True when every line has an estimate."""
+        return all(line.priced for line in self.lines)
+
+    def _repr_html_(self) -> str:
+        from ptcpt.display import table_html
+
+        where = f"locality {self.locality}" if self.locality else "national (GPCI 1.000)"
+        cf = f"CF {self.conversion_factor}" if self.conversion_factor is not None else "no conversion factor"
+        caption = f"Estimate for {self.on.isoformat()}, {where}, {cf}: {_money(self.total)}"
+        rows: list[tuple[object, ...]] = [
+            (
+                line.index,
+                line.code,
+                line.units,
+                line.modifiers,
+                _money(line.full),
+                _money(line.mppr_reduction),
+                _money(line.assistant_reduction),
+                _money(line.payable),
+                "; ".join(line.reasons),
+            )
+            for line in self.lines
+        ]
+        rows.append(
+            (
+                "",
+                "total",
+                "",
+                "",
+                _money(self.full_total),
+                _money(self.mppr_total),
+                _money(self.assistant_total),
+                _money(self.total),
+                "" if self.complete else "some lines have no estimate",
+            )
+        )
+        table = table_html(
+            ("line", "code", "units", "modifiers", "full", "MPPR", "assistant", "payable", "why"),
+            rows,
+            caption=caption,
+        )
+        extra = "".join(f"<p>{html.escape(note)}</p>" for note in self.notes)
+        if self.unconfirmed:
+            extra += "<p>Unconfirmed inputs: " + html.escape("; ".join(self.unconfirmed)) + "</p>"
+        return table + extra
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"${value:,.2f}"
+
+
+class _Terms:
+    """What a code pays per unit in one pricing context (memoised: codes repeat)."""
+
+    __slots__ = (
+        "mppr",
+        "pe",
+        "priced",
+        "rank_fee",
+        "rank_fee_assistant",
+        "rank_pe",
+        "reasons",
+        "rvu_year",
+        "status",
+        "unconfirmed",
+        "unit_fee",
+        "zero",
+    )
+
+    def __init__(self) -> None:
+        self.status: str | None = None
+        self.zero = False
+        self.priced = False
+        self.reasons: tuple[str, ...] = ()
+        self.rvu_year: int | None = None
+        self.unit_fee = _ZERO
+        self.pe = _ZERO
+        self.mppr = False
+        self.unconfirmed: str | None = None
+        self.rank_pe = self.rank_fee = self.rank_fee_assistant = _ZERO
+
+
+class _Context:
+    """Everything that depends on the date, place and setting, not on the lines."""
+
+    __slots__ = (
+        "assistant_cut",
+        "assistant_factor",
+        "assistant_reason",
+        "cf",
+        "facility",
+        "gpci",
+        "gpci_year",
+        "mppr_reasons",
+        "notes",
+        "on",
+        "place",
+        "rate",
+        "terms",
+        "unconfirmed",
+    )
+
+    def __init__(
+        self, tables: CmsTables, on: dt.date, apm: bool, locality: str | None, facility: bool
+    ) -> None:
+        self.on = on
+        self.facility = facility
+        self.notes: list[str] = []
+        self.unconfirmed: list[str] = []
+        self.gpci = (_ONE, _ONE, _ONE)
+        self.place: str | None = None
+        self.gpci_year: int | None = None
+        if locality is not None:
+            key = normalise_locality(locality)
+            found = None if key is None else tables.gpci(key, on.year)
+            if found is None:
+                raise InvalidVisit(
+                    "locality",
+                    "not a Medicare locality the tables know; use MAC-locality such as 10112-00 "
+                    "or state-locality such as AL-00",
+                )
+            self.gpci = (found.work, found.pe, found.mp)
+            self.place, self.gpci_year = key, found.year
+            if found.year != on.year:
+                self.notes.append(f"GPCIs of {found.year} used: the tables hold none for {on.year}")
+        self.cf: Decimal | None = None
+        if tables.has_conversion_factor(on, apm):
+            factor = tables.conversion_factor(on, apm)
+            self.cf = factor.cf
+            if factor.unconfirmed:
+                self.unconfirmed.append(
+                    f"conversion factor {factor.cf} for {factor.start.isoformat()}..{factor.end.isoformat()} "
+                    "(secondary sources only)"
+                )
+        else:
+            self.notes.append(
+                f"no conversion factor for {on.isoformat()} in the tables: no line can be priced"
+            )
+        rate = tables.mppr_rate(on)
+        self.rate = None if rate is None else _share("mppr_pe_reduction", rate)
+        self.assistant_factor = _share("assistant_payment_factor", tables.cq_factor(on))
+        self.assistant_cut = _ONE - self.assistant_factor
+        self.assistant_reason = f"CQ/CO: paid at {self.assistant_factor:.0%} of the fee schedule"
+        self.mppr_reasons: dict[int, str] = {}
+        self.terms: dict[str, _Terms] = {}
+
+    def mppr_reason(self, units: int) -> str:
+        found = self.mppr_reasons.get(units)
+        if found is None:
+            assert self.rate is not None
+            found = f"MPPR: practice expense of {units} unit(s) paid at {(_ONE - self.rate):.0%}"
+            self.mppr_reasons[units] = found
+        return found
+
+    def terms_for(self, tables: CmsTables, code: str) -> _Terms:
+        found = self.terms.get(code)
+        if found is None:
+            found = self.terms[code] = self._price(tables, code)
+        return found
+
+    def _price(self, tables: CmsTables, code: str) -> _Terms:
+        terms = _Terms()
+        status = terms.status = tables.status(code)
+        if status in _STATUS_ZERO:
+            terms.zero = True
+            terms.reasons = (_STATUS_ZERO[status],)
+            return terms
+        if status in _STATUS_UNPRICED:
+            terms.reasons = (_STATUS_UNPRICED[status],)
+            return terms
+        cf = self.cf
+        if cf is None:
+            terms.reasons = ("no conversion factor for the date of service",)
+            return terms
+        on = self.on
+        rvu = tables.rvu(code, on, complete=True)
+        if rvu is None:
+            terms.reasons = (f"no RVUs for {code} in {on.year} in the tables",)
+            return terms
+        assert rvu.work is not None and rvu.mp is not None
+        pe_rvu = rvu.pe(self.facility)
+        assert pe_rvu is not None
+        reasons: list[str] = []
+        terms.rvu_year = rvu.year
+        if rvu.year != on.year:
+            reasons.append(f"priced with {rvu.year} RVUs: the tables hold no full {on.year} RVUs")
+        if rvu.unconfirmed:
+            terms.unconfirmed = f"{code} {rvu.year} RVUs ({rvu.source})"
+        if status is None:
+            reasons.append("PFS status not in the tables: priced as active")
+        gw, gp, gm = self.gpci
+        terms.priced = True
+        terms.reasons = tuple(reasons)
+        terms.pe = pe_rvu * gp * cf
+        terms.unit_fee = rvu.work * gw * cf + terms.pe + rvu.mp * gm * cf
+        terms.mppr = self.rate is not None and tables.mppr_applies(code)
+        terms.rank_pe = -terms.pe
+        terms.rank_fee = -terms.unit_fee
+        terms.rank_fee_assistant = -terms.unit_fee * self.assistant_factor
+        return terms
+
+
+_CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Context]] = (
+    weakref.WeakKeyDictionary()
+)
+#: Contexts kept per tables before the memo starts afresh (a batch has few distinct days).
+_MAX_CONTEXTS = 4096
+
+
+def _context(tables: CmsTables, on: dt.date, apm: bool, locality: str | None, facility: bool) -> _Context:
+    memo = _CONTEXTS.get(tables)
+    if memo is None:
+        memo = _CONTEXTS[tables] = {}
+    key = (on, apm, locality, facility)
+    found = memo.get(key)
+    if found is None:
+        if len(memo) >= _MAX_CONTEXTS:
+            memo.clear()
+        found = memo[key] = _Context(tables, on, apm, locality, facility)
+    return found
+
+
+def _read_line(index: int, line: object) -> tuple[str, int, tuple[str, ...]]:
+    if type(line) is PricedLineInput:  # validated when it was made
+        return line.code, line.units, line.modifiers
+    path = f"lines[{index}]"
+    code = getattr(line, "code", None)
+    if not isinstance(code, str) or not is_code_shaped(code.strip().upper()):
+        raise InvalidVisit(f"{path}.code", "must be a CPT/HCPCS code of 5 characters such as 97110 or G0283")
+    units = getattr(line, "units", None)
+    if not isinstance(units, int) or isinstance(units, bool) or units < 1:
+        raise InvalidVisit(f"{path}.units", f"must be a whole number >= 1, got {units!r}")
+    raw = getattr(line, "modifiers", ())
+    if isinstance(raw, str) or not isinstance(raw, tuple | list):
+        raise InvalidVisit(f"{path}.modifiers", "must be a list of two-character modifiers such as ['GP']")
+    modifiers: list[str] = []
+    for j, modifier in enumerate(raw):
+        if not (isinstance(modifier, str) and len(modifier.strip()) == 2 and modifier.strip().isalnum()):
+            raise InvalidVisit(f"{path}.modifiers[{j}]", "must be a two-character modifier such as GP or CQ")
+        modifiers.append(modifier.strip().upper())
+    return code.strip().upper(), units, tuple(modifiers)
+
+
+def _share(name: str, value: Decimal) -> Decimal:
+    if not _ZERO <= value <= _ONE:
+        raise DataError(f"must be between 0 and 1, got {value}", file="payment_factors.csv", field=name)
+    return value
+
+
+def price_lines(
+    lines: Sequence[LineLike],
+    *,
+    on: dt.date,
+    tables: CmsTables | None = None,
+    locality: str | None = None,
+    apm: bool = False,
+    facility: bool = False,
+    noncovered_codes: Collection[str] = (),
+) -> Estimate:
+    """Estimate the Medicare payment of a visit's lines on date of service ``on``.
+
+    - ``tables``: the CMS tables (the bundled extract by default).
+    - ``locality``: a Medicare locality, ``"10112-00"`` (MAC-locality) or ``"AL-00"``
+      (state-locality); None prices the national amount (every GPCI 1.000).
+    - ``apm``: the provider is a qualifying APM participant (its own CF from 2026).
+    - ``facility``: use facility PE RVUs (equal to non-facility for therapy codes).
+    - ``noncovered_codes``: codes the payer does not cover on this visit, as the rule
+      engine decided (dry needling for Medicare): paid 0.
+
+    Lines with PFS status B, I or N pay 0; R and C have no estimate (the MAC prices
+    them). Raises InvalidVisit for a malformed line or an unknown locality.
+    """
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise InvalidVisit("on", "must be a datetime.date (the date of service)")
+    source = bundled_tables() if tables is None else tables
+    noncovered = frozenset(c.strip().upper() for c in noncovered_codes) if noncovered_codes else frozenset()
+    ctx = _context(source, on, bool(apm), locality, bool(facility))
+    rate = ctx.rate
+    assistant_factor = ctx.assistant_factor
+    reduce_assistant = assistant_factor != _ONE
+
+    read: list[tuple[int, str, int, tuple[str, ...], _Terms | None, bool]] = []
+    unconfirmed = list(ctx.unconfirmed)
+    full_pe_key: tuple[object, ...] | None = None
+    full_pe_index = -1
+    for index, line in enumerate(lines):
+        code, units, modifiers = _read_line(index, line)
+        if code in noncovered:
+            read.append((index, code, units, modifiers, None, False))
+            continue
+        terms = ctx.terms_for(source, code)
+        assistant = reduce_assistant and not ASSISTANT_MODIFIERS.isdisjoint(modifiers)
+        read.append((index, code, units, modifiers, terms, assistant))
+        if terms.unconfirmed is not None and terms.unconfirmed not in unconfirmed:
+            unconfirmed.append(terms.unconfirmed)
+        if terms.mppr:
+            # The MPPR: one unit, the highest PE payment, keeps its full PE; ties go to the
+            # higher fee after the assistant factor, then to a fixed order of line content.
+            key = (
+                terms.rank_pe,
+                terms.rank_fee_assistant if assistant else terms.rank_fee,
+                code,
+                modifiers,
+                -units,
+            )
+            if full_pe_key is None or key < full_pe_key:
+                full_pe_key, full_pe_index = key, index
+
+    results: list[LineEstimate] = []
+    exact_full = exact_mppr = exact_assistant = exact_payable = _ZERO
+    for index, code, units, modifiers, found, assistant in read:
+        if found is None or found.zero:
+            results.append(
+                LineEstimate(
+                    index=index,
+                    code=code,
+                    units=units,
+                    modifiers=modifiers,
+                    full=_ZERO_CENTS,
+                    mppr_reduction=_ZERO_CENTS,
+                    assistant_reduction=_ZERO_CENTS,
+                    payable=_ZERO_CENTS,
+                    reasons=_NONCOVERED if found is None else found.reasons,
+                    status=source.status(code) if found is None else found.status,
+                )
+            )
+            continue
+        terms = found
+        if not terms.priced:
+            results.append(
+                LineEstimate(
+                    index=index,
+                    code=code,
+                    units=units,
+                    modifiers=modifiers,
+                    full=None,
+                    mppr_reduction=_ZERO_CENTS,
+                    assistant_reduction=_ZERO_CENTS,
+                    payable=None,
+                    reasons=terms.reasons,
+                    status=terms.status,
+                )
+            )
+            continue
+        reasons = terms.reasons
+        full = terms.unit_fee * units
+        reduced_units = 0
+        mppr = _ZERO
+        if terms.mppr and rate is not None:
+            reduced_units = units - 1 if index == full_pe_index else units
+            if reduced_units:
+                mppr = terms.pe * rate * reduced_units
+                reasons += (ctx.mppr_reason(reduced_units),)
+        assistant_cut = _ZERO
+        if assistant:
+            assistant_cut = (full - mppr) * ctx.assistant_cut
+            reasons += (ctx.assistant_reason,)
+        exact_full += full
+        full_cents = full.quantize(_CENT, ROUND_HALF_UP)
+        if mppr or assistant_cut:
+            payable = full - mppr - assistant_cut
+            payable_cents = payable.quantize(_CENT, ROUND_HALF_UP)
+            exact_mppr += mppr
+            exact_assistant += assistant_cut
+        else:
+            payable, payable_cents = full, full_cents
+        exact_payable += payable
+        results.append(
+            LineEstimate(
+                index=index,
+                code=code,
+                units=units,
+                modifiers=modifiers,
+                full=full_cents,
+                mppr_reduction=mppr.quantize(_CENT, ROUND_HALF_UP) if mppr else _ZERO_CENTS,
+                assistant_reduction=(
+                    assistant_cut.quantize(_CENT, ROUND_HALF_UP) if assistant_cut else _ZERO_CENTS
+                ),
+                payable=payable_cents,
+                reasons=reasons,
+                status=terms.status,
+                rvu_year=terms.rvu_year,
+                mppr_units=reduced_units,
+            )
+        )
+    return Estimate(
+        on=on,
+        lines=tuple(results),
+        full_total=_cents(exact_full),
+        mppr_total=_cents(exact_mppr),
+        assistant_total=_cents(exact_assistant),
+        total=_cents(exact_payable),
+        conversion_factor=ctx.cf,
+        locality=ctx.place,
+        gpci_year=ctx.gpci_year,
+        apm=bool(apm),
+        facility=bool(facility),
+        notes=tuple(ctx.notes),
+        unconfirmed=tuple(unconfirmed),
+    )
+
+
+def apply_fee_schedule(estimate: Estimate, schedule: FeeSchedule) -> Estimate:
+    """Re-price an estimate with a payer's own fee schedule.
+
+    Codes the schedule lists are paid ``rate x units`` with no MPPR or assistant cut
+    (a payer's contract states its own reductions; ptcpt does not guess them); other
+    codes get ``percent_of_medicare`` of the Medicare estimate, or keep the Medicare
+    figure when the schedule gives no percentage. The notes say which was used.
+    """
+    percent = schedule.percent_of_medicare
+    lines: list[LineEstimate] = []
+    for line in estimate.lines:
+        rate = schedule.rate(line.code)
+        if rate is not None:
+            amount = _cents(rate * line.units)
+            lines.append(
+                attrs.evolve(
+                    line,
+                    full=amount,
+                    payable=amount,
+                    mppr_reduction=_ZERO,
+                    assistant_reduction=_ZERO,
+                    reasons=(*line.reasons, f"{schedule.id}: {rate} per unit"),
+                )
+            )
+        elif percent is not None and line.payable is not None and line.full is not None:
+            factor = percent / _HUNDRED
+            lines.append(
+                attrs.evolve(
+                    line,
+                    full=_cents(line.full * factor),
+                    payable=_cents(line.payable * factor),
+                    mppr_reduction=_cents(line.mppr_reduction * factor),
+                    assistant_reduction=_cents(line.assistant_reduction * factor),
+                    reasons=(*line.reasons, f"{schedule.id}: {percent}% of Medicare"),
+                )
+            )
+        else:
+            lines.append(line)
+    priced = [line for line in lines if line.payable is not None]
+    return attrs.evolve(
+        estimate,
+        lines=tuple(lines),
+        full_total=sum((line.full or _ZERO for line in priced), _ZERO),
+        mppr_total=sum((line.mppr_reduction for line in priced), _ZERO),
+        assistant_total=sum((line.assistant_reduction for line in priced), _ZERO),
+        total=sum((line.payable or _ZERO for line in priced), _ZERO),
+        notes=(*estimate.notes, f"priced with fee schedule {schedule.id}"),
+    )
