@@ -103,3 +103,22 @@ def test_plugins_and_rules_listings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     out = capsys.readouterr().out
     assert "units.mismatch" in out and "ptcpt.units" in out
+
+
+def test_estimate_prints_lines_and_totals(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["estimate", str(KNEE)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("visit example-knee-rehab-1 on 2025-03-12: $")
+    assert "97530 x1: $34.61" in out  # CMS 2025 national RVUs x the 2025 conversion factor
+
+
+def test_estimate_json_with_a_locality(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["estimate", str(KNEE), "--json", "--locality", "AL-00"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["visit_id"] == "example-knee-rehab-1" and data["locality"]
+    assert float(data["total"]) > 0
+
+
+def test_cms_dir_must_exist(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(KNEE), "--cms-dir", str(tmp_path / "nope")]) == 2
+    assert "not a directory" in capsys.readouterr().err

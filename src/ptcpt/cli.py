@@ -213,7 +213,56 @@ def _open_input(path: str) -> TextIO:
 def _make_checker(args: argparse.Namespace) -> Any:
     from ptcpt.engine import Checker
 
-    return Checker(blocked=tuple(args.no_plugin or ()))
+    cms_dir = getattr(args, "cms_dir", None)
+    if cms_dir is not None and not os.path.isdir(cms_dir):
+        raise UsageError(f"--cms-dir {cms_dir}: not a directory")
+    return Checker(blocked=tuple(args.no_plugin or ()), cms_dir=cms_dir)
+
+
+def _cmd_estimate(args: argparse.Namespace) -> int:
+    import json
+
+    from ptcpt.errors import InvalidVisit
+    from ptcpt.serialize import estimate_to_dict
+
+    checker = _make_checker(args)
+    stream = _open_input(args.file)
+    rejected = 0
+    try:
+        for where, visit in _read_visits(stream):
+            try:
+                if isinstance(visit, InvalidVisit):
+                    raise visit
+                estimate = checker.estimate(visit, locality=args.locality, apm=args.apm)
+            except InvalidVisit as exc:
+                rejected += 1
+                print(f"ptcpt: rejected visit at input line {where}: {exc}", file=sys.stderr)
+                continue
+            if estimate is None:
+                print(
+                    f"visit {visit.id or '(no id)'}: no estimate (no conversion factor for "
+                    f"{visit.date.isoformat()} in the CMS tables)"
+                )
+                continue
+            if args.json:
+                data = {"visit_id": visit.id, **estimate_to_dict(estimate)}
+                print(json.dumps(data, separators=(",", ":")))
+                continue
+            print(
+                f"visit {visit.id or '(no id)'} on {visit.date.isoformat()}: "
+                f"${estimate.total:.2f} (full ${estimate.full_total:.2f}, MPPR "
+                f"-${estimate.mppr_total:.2f}, assistant -${estimate.assistant_total:.2f})"
+            )
+            for line in estimate.lines:
+                amount = "no estimate" if line.payable is None else f"${line.payable:.2f}"
+                why = f"  ({'; '.join(line.reasons)})" if line.reasons else ""
+                print(f"  {line.code} x{line.units}: {amount}{why}")
+            for note in (*estimate.notes, *estimate.unconfirmed):
+                print(f"  note: {note}")
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    return EXIT_USAGE if rejected else EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -396,6 +445,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.set_defaults(handler=_cmd_check)
+
+    p.add_argument(
+        "--cms-dir",
+        metavar="DIR",
+        help="a folder of CMS's own PTP/MUE/PPRRVU/GPCI files to use instead of "
+        "the bundled extract (also: PTCPT_CMS_DIR)",
+    )
+
+    p = sub.add_parser("estimate", help="estimate the Medicare payment of visits")
+    p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
+    p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
+    p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
+    p.add_argument("--json", action="store_true", help="one JSON estimate per line")
+    p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")
+    p.set_defaults(handler=_cmd_estimate)
 
     p = sub.add_parser("plugins", help="list loaded plugins, their hooks and rules")
     p.add_argument("--json", action="store_true", help="print JSON")

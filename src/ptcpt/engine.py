@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import threading
 from typing import TYPE_CHECKING, Any
+
+import attrs
 
 from ptcpt.errors import InvalidVisit
 from ptcpt.plugins import Plugins, RegisteredRule
@@ -42,8 +45,11 @@ class Checker:
     ``blocked`` leaves plugins out by name (built-ins included, e.g. ``"ptcpt.units"``);
     ``allowed`` is an allow-list for entry-point plugins; ``load_entrypoints=False``
     ignores installed plugins (what tests want). ``PTCPT_DISABLE_PLUGINS`` and
-    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top. ``tables`` replaces the
-    bundled CMS extract (see :mod:`ptcpt.cmsfiles`).
+    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top.
+
+    CMS data: ``tables`` (from :func:`ptcpt.cmsfiles.load_cms_tables`) or ``cms_dir`` (a
+    folder of CMS's own quarterly files) replace the bundled extract; without either,
+    ``PTCPT_CMS_DIR`` in the environment does the same, else the bundled extract is used.
     """
 
     def __init__(
@@ -55,6 +61,7 @@ class Checker:
         load_entrypoints: bool = True,
         catalog: Catalog | None = None,
         tables: CmsTables | None = None,
+        cms_dir: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
         from ptcpt.catalogs import Catalog
@@ -77,6 +84,11 @@ class Checker:
             merged = [replaced.pop(code.code, code) for code in base]
             base = Catalog([*merged, *replaced.values()])
         self.catalog = base
+        self._env = env
+        if tables is None and cms_dir is not None:
+            from ptcpt.cmsfiles import tables_from_env
+
+            tables = tables_from_env({"PTCPT_CMS_DIR": os.fspath(cms_dir)})
         self._tables = tables
         self._by_payer: dict[str, tuple[RegisteredRule, ...]] = {
             payer: tuple(r for r in self.rules if r.rule.applies_to(payer)) for payer in self.payers
@@ -108,9 +120,9 @@ class Checker:
     def tables(self) -> CmsTables:
         """The CMS tables rules read (the bundled extract unless others were given)."""
         if self._tables is None:
-            from ptcpt.cmsdata import bundled_tables
+            from ptcpt.cmsfiles import tables_from_env
 
-            self._tables = bundled_tables()
+            self._tables = tables_from_env(self._env)
         return self._tables
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
@@ -220,7 +232,15 @@ class Checker:
             noncovered_codes=NONCOVERED if payer.medicare_rules else (),
         )
         schedule = self.fee_schedules.get(payer.id)
-        return priced if schedule is None else apply_fee_schedule(priced, schedule)
+        if schedule is not None:
+            return apply_fee_schedule(priced, schedule)
+        if not payer.medicare_rules:
+            note = (
+                f"{payer.id} has no fee schedule in ptcpt: Medicare's physician fee "
+                f"schedule (with its MPPR) is shown as a reference, not as this payer's rate"
+            )
+            return attrs.evolve(priced, notes=(*priced.notes, note))
+        return priced
 
     def classifier(self) -> Any:
         """The classifier with every plugin's terms (built on first use)."""
