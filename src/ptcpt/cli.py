@@ -10,8 +10,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
-import os
 import json
+import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
