@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ptcpt.errors import PtcptError
@@ -145,63 +145,6 @@ def _cmd_codes(args: argparse.Namespace) -> int:
 
 
 # -- ptcpt check -----------------------------------------------------------------------
-def _read_visits(stream: TextIO) -> Iterator[tuple[int, Any]]:
-    """Yield ``(input line, Visit or InvalidVisit)`` from JSON or JSONL, streaming JSONL.
-
-    A file whose first non-blank line is a whole JSON object is JSONL and is read line
-    by line in constant memory; anything else is one JSON document (a visit or a list).
-    """
-    import json
-
-    from ptcpt.errors import InvalidVisit
-    from ptcpt.serialize import visit_from_dict, visit_from_json
-
-    number = 0
-    first = ""
-    for raw in stream:
-        number += 1
-        if raw.strip():
-            first = raw
-            break
-    if not first:
-        return
-    try:
-        head = json.loads(first)
-    except json.JSONDecodeError:
-        head = None
-    if isinstance(head, dict):  # JSONL
-        yield number, _parsed(functools.partial(visit_from_dict, head))
-        for raw in stream:
-            number += 1
-            if raw.strip():
-                yield number, _parsed(functools.partial(visit_from_json, raw))
-        return
-    rest = first + stream.read()
-    try:
-        document = json.loads(rest)
-    except json.JSONDecodeError as exc:
-        yield (
-            exc.lineno + number - 1,
-            InvalidVisit(
-                "", f"not valid JSON (line {exc.lineno + number - 1}, column {exc.colno}): {exc.msg}"
-            ),
-        )
-        return
-    items = document if isinstance(document, list) else [document]
-    for index, item in enumerate(items):
-        where = number if len(items) == 1 else index
-        yield where, _parsed(functools.partial(visit_from_dict, item))
-
-
-def _parsed(build: Callable[[], Any]) -> Any:
-    from ptcpt.errors import InvalidVisit
-
-    try:
-        return build()
-    except InvalidVisit as exc:
-        return exc
-
-
 def _open_input(path: str) -> TextIO:
     if path == "-":
         return sys.stdin
@@ -212,17 +155,14 @@ def _open_input(path: str) -> TextIO:
 
 
 def _make_checker(args: argparse.Namespace) -> Any:
-    from ptcpt.engine import Checker
-
-    cms_dir = getattr(args, "cms_dir", None)
-    if cms_dir is not None and not os.path.isdir(cms_dir):
-        raise UsageError(f"--cms-dir {cms_dir}: not a directory")
-    return Checker(blocked=tuple(args.no_plugin or ()), cms_dir=cms_dir)
+    return _checker_factory(args)()
 
 
 def _cmd_estimate(args: argparse.Namespace) -> int:
     import json
 
+    from ptcpt.batch import read_records
+    from ptcpt.batch import visit_of as _visit_of
     from ptcpt.errors import InvalidVisit
     from ptcpt.serialize import estimate_to_dict
 
@@ -230,10 +170,11 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     stream = _open_input(args.file)
     rejected = 0
     try:
-        for where, visit in _read_visits(stream):
+        for where, payload in read_records(stream):
             try:
-                if isinstance(visit, InvalidVisit):
-                    raise visit
+                if isinstance(payload, InvalidVisit):
+                    raise payload
+                visit = _visit_of(payload)
                 estimate = checker.estimate(visit, locality=args.locality, apm=args.apm)
             except InvalidVisit as exc:
                 rejected += 1
@@ -266,44 +207,79 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     return EXIT_USAGE if rejected else EXIT_OK
 
 
+def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
+    """A picklable factory: worker processes build their own Checker from it."""
+    cms_dir = getattr(args, "cms_dir", None)
+    if cms_dir is not None and not os.path.isdir(cms_dir):
+        raise UsageError(f"--cms-dir {cms_dir}: not a directory")
+    return functools.partial(_build_checker, tuple(args.no_plugin or ()), cms_dir)
+
+
+def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
+    from ptcpt.engine import Checker
+
+    return Checker(blocked=blocked, cms_dir=cms_dir)
+
+
+class _Progress:
+    """A one-line counter on stderr, only when stderr is a terminal."""
+
+    def __init__(self) -> None:
+        import time
+
+        self._time = time.monotonic
+        self.enabled = sys.stderr.isatty()
+        self.start = self._time()
+        self.last = 0.0
+
+    def update(self, count: int) -> None:
+        now = self._time()
+        if self.enabled and now - self.last >= 0.25:
+            self.last = now
+            rate = count / max(now - self.start, 1e-9)
+            sys.stderr.write(f"\r{count:,} visits ({rate:,.0f}/s)")
+            sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r" + " " * 40 + "\r")
+            sys.stderr.flush()
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
-    import json
+    from ptcpt.batch import check_records, read_records
 
-    from ptcpt.errors import InvalidVisit
-
-    checker = _make_checker(args)
+    if args.jobs < 1:
+        raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
+    factory = _checker_factory(args)
+    factory()  # fail fast (bad plugin, bad CMS folder) before reading any input
     stream = _open_input(args.file)
     read = checked = rejected = with_errors = 0
+    progress = _Progress()
     try:
-        for where, visit in _read_visits(stream):
+        outcomes = check_records(read_records(stream), checker_factory=factory, jobs=args.jobs,
+                                 json_mode=args.json)
+        for outcome in outcomes:
             read += 1
-            if not isinstance(visit, InvalidVisit):
-                try:
-                    report = checker.check(visit)
-                except InvalidVisit as exc:  # e.g. an unknown payer
-                    visit = exc
-            if isinstance(visit, InvalidVisit):
+            if outcome.error is not None:
                 rejected += 1
-                message = f"visit at input line {where}: {visit}"
                 if args.json:
-                    print(json.dumps({"input_line": where, "error": str(visit)}))
-                print(f"ptcpt: rejected {message}", file=sys.stderr)
-                continue
-            checked += 1
-            with_errors += not report.ok
-            if args.json:
-                print(json.dumps(report.to_dict(), separators=(",", ":")))
+                    print(json.dumps({"input_line": outcome.number, "error": outcome.error}))
+                print(f"ptcpt: rejected visit at input line {outcome.number}: {outcome.error}",
+                      file=sys.stderr)
             else:
-                print(report.summary())
+                checked += 1
+                with_errors += outcome.has_errors
+                print(outcome.output)
+            progress.update(read)
     finally:
+        progress.close()
         if stream is not sys.stdin:
             stream.close()
     sys.stdout.flush()
     if not args.json or read > 1:
-        print(
-            f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",
-            file=sys.stderr,
-        )
+        print(f"{read} visit(s) read, {checked} checked, {rejected} rejected, "
+              f"{with_errors} with errors", file=sys.stderr)
     if rejected or read == 0:
         if read == 0:
             print("ptcpt: error: no visits in the input", file=sys.stderr)
@@ -445,6 +421,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="check on N processes (JSONL input; output keeps input order)")
     p.set_defaults(handler=_cmd_check)
 
     p.add_argument(

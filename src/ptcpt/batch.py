@@ -1,0 +1,174 @@
+"""Checking visits in bulk: streamed input, several processes, nothing silently dropped.
+
+``ptcpt check`` reads a JSON visit, a JSON list, or JSONL of any size. JSONL is read
+line by line, checked in chunks on ``jobs`` processes with a bounded number of chunks in
+flight, and written out in input order, so memory stays flat however long the file is.
+Every input record ends as exactly one :class:`Outcome`: checked, or rejected with the
+reason and its input line number.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, TextIO
+
+import attrs
+
+from ptcpt.errors import InvalidVisit
+
+if TYPE_CHECKING:
+    from ptcpt.engine import Checker
+
+__all__ = ["Outcome", "check_records", "process", "read_records", "visit_of"]
+
+#: One input record: its line number and a JSON text, a decoded dict, a Visit, or the
+#: InvalidVisit explaining why it could not be read.
+Record = tuple[int, Any]
+
+CHUNK = 256
+
+
+@attrs.frozen
+class Outcome:
+    """What became of one input record."""
+
+    number: int
+    output: str | None
+    error: str | None = None
+    has_errors: bool = False
+
+    @property
+    def checked(self) -> bool:
+        return self.error is None
+
+
+def read_records(stream: TextIO) -> Iterator[Record]:
+    """Records from JSON or JSONL text; JSONL is streamed without decoding ahead.
+
+    A stream whose first non-blank line is a whole JSON object is JSONL; anything else
+    is one JSON document (a visit or a list of visits).
+    """
+    number = 0
+    first = ""
+    for raw in stream:
+        number += 1
+        if raw.strip():
+            first = raw
+            break
+    if not first:
+        return
+    try:
+        head = json.loads(first)
+    except json.JSONDecodeError:
+        head = None
+    if isinstance(head, dict):
+        yield number, head
+        for raw in stream:
+            number += 1
+            if raw.strip():
+                yield number, raw
+        return
+    rest = first + stream.read()
+    try:
+        document = json.loads(rest)
+    except json.JSONDecodeError as exc:
+        line = exc.lineno + number - 1
+        yield line, InvalidVisit("", f"not valid JSON (line {line}, column {exc.colno}): {exc.msg}")
+        return
+    items = document if isinstance(document, list) else [document]
+    for index, item in enumerate(items):
+        yield (number if len(items) == 1 else index), item
+
+
+def visit_of(payload: Any) -> Any:
+    """The Visit a record holds (parsing JSON text or a dict); raises InvalidVisit."""
+    from ptcpt.serialize import visit_from_dict, visit_from_json
+    from ptcpt.visit import Visit
+
+    if isinstance(payload, Visit):
+        return payload
+    if isinstance(payload, str | bytes):
+        return visit_from_json(payload)
+    return visit_from_dict(payload)
+
+
+def process(checker: Checker, number: int, payload: Any, *, json_mode: bool) -> Outcome:
+    """Parse (if needed) and check one record; structural problems become a rejection."""
+    try:
+        if isinstance(payload, InvalidVisit):
+            raise payload
+        report = checker.check(visit_of(payload))
+    except InvalidVisit as exc:
+        return Outcome(number, None, error=str(exc))
+    text = json.dumps(report.to_dict(), separators=(",", ":")) if json_mode else report.summary()
+    return Outcome(number, text, has_errors=not report.ok)
+
+
+# -- several processes -------------------------------------------------------------------
+_WORKER: Checker | None = None
+
+
+def _init_worker(factory: Callable[[], Checker]) -> None:
+    global _WORKER
+    _WORKER = factory()
+
+
+def _work(chunk: list[Record], json_mode: bool) -> list[Outcome]:
+    assert _WORKER is not None
+    return [process(_WORKER, number, payload, json_mode=json_mode) for number, payload in chunk]
+
+
+def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    chunk: list[Record] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def check_records(
+    records: Iterable[Record],
+    *,
+    checker_factory: Callable[[], Checker],
+    jobs: int = 1,
+    json_mode: bool = False,
+    chunk_size: int = CHUNK,
+) -> Iterator[Outcome]:
+    """Check records in input order, on ``jobs`` processes when ``jobs > 1``.
+
+    ``checker_factory`` must be picklable (a module-level function or a
+    ``functools.partial`` of one): each worker process builds its own Checker.
+    At most ``2 * jobs`` chunks are in flight, so memory does not grow with the input.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
+    if jobs == 1:
+        checker = checker_factory()
+        for number, payload in records:
+            yield process(checker, number, payload, json_mode=json_mode)
+        return
+    context = multiprocessing.get_context()
+    with context.Pool(jobs, initializer=_init_worker, initargs=(checker_factory,)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in _chunks(records, chunk_size):
+            # Rejections already decided need no worker (and exceptions pickle poorly).
+            ready = [(n, p) for n, p in chunk if not isinstance(p, InvalidVisit)]
+            early = {n: Outcome(n, None, error=str(p)) for n, p in chunk if isinstance(p, InvalidVisit)}
+            pending.append((chunk, early, pool.apply_async(_work, (ready, json_mode))))
+            while len(pending) >= 2 * jobs:
+                yield from _drain(pending.popleft())
+        while pending:
+            yield from _drain(pending.popleft())
+
+
+def _drain(item: tuple[list[Record], dict[int, Outcome], Any]) -> Iterator[Outcome]:
+    chunk, early, result = item
+    done = iter(result.get())
+    for number, _ in chunk:
+        yield early[number] if number in early else next(done)

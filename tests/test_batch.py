@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import functools
+import io
+import json
+
+import pytest
+
+from ptcpt.batch import check_records, read_records
+from ptcpt.engine import Checker
+
+
+def _checker() -> Checker:
+    return Checker(load_entrypoints=False, env={})
+
+
+FACTORY = functools.partial(_checker)
+
+
+def visit_line(i: int, code: str = "97110") -> str:
+    return json.dumps({"id": f"v{i}", "date": "2025-03-12", "payer": "medicare",
+                       "lines": [{"code": code, "units": 1 + i % 3, "minutes": 15 + 7 * (i % 5),
+                                  "modifiers": ["GP"]}]})
+
+
+def test_jsonl_is_streamed_not_decoded_ahead() -> None:
+    text = visit_line(0) + "\n\n" + visit_line(1) + "\n"
+    records = list(read_records(io.StringIO(text)))
+    assert [n for n, _ in records] == [1, 3]
+    assert isinstance(records[0][1], dict) and isinstance(records[1][1], str)
+
+
+def test_a_json_list_and_a_single_document() -> None:
+    doc = "[" + visit_line(0) + ",\n" + visit_line(1) + "]"
+    assert len(list(read_records(io.StringIO(doc)))) == 2
+    pretty = json.dumps(json.loads(visit_line(5)), indent=2)
+    assert len(list(read_records(io.StringIO(pretty)))) == 1
+
+
+def test_broken_document_is_one_rejection_with_its_line() -> None:
+    outcomes = list(check_records(read_records(io.StringIO('[\n{"date": 1,\n')),
+                                  checker_factory=FACTORY))
+    assert len(outcomes) == 1 and outcomes[0].error is not None
+    assert "not valid JSON" in outcomes[0].error
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_record_yields_one_outcome_in_input_order(jobs: int) -> None:
+    lines = [visit_line(i) for i in range(700)]
+    lines[10] = "{broken"
+    lines[500] = visit_line(500, code="9711O")
+    outcomes = list(check_records(read_records(io.StringIO("\n".join(lines))),
+                                  checker_factory=FACTORY, jobs=jobs, json_mode=True,
+                                  chunk_size=64))
+    assert [o.number for o in outcomes] == list(range(1, 701))
+    assert [o.number for o in outcomes if not o.checked] == [11, 501]
+    assert json.loads(outcomes[0].output or "")["visit_id"] == "v0"
+
+
+def test_parallel_results_equal_sequential_results() -> None:
+    text = "\n".join(visit_line(i) for i in range(300))
+    one = [o.output for o in check_records(read_records(io.StringIO(text)), checker_factory=FACTORY,
+                                           json_mode=True)]
+    two = [o.output for o in check_records(read_records(io.StringIO(text)), checker_factory=FACTORY,
+                                           jobs=2, json_mode=True, chunk_size=32)]
+    assert one == two
+
+
+def test_jobs_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="jobs"):
+        list(check_records([], checker_factory=FACTORY, jobs=0))
