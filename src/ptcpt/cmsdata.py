@@ -50,6 +50,15 @@ __all__ = [
     "bundled_tables",
     "load_bundled_tables",
     "normalise_locality",
+    "read_conversion_factors",
+    "read_gpci_extract",
+    "read_kx_thresholds",
+    "read_modifiers",
+    "read_mue_extract",
+    "read_payment_factors",
+    "read_ptp_extract",
+    "read_rvu_extract",
+    "read_status_extract",
 ]
 
 #: Source grades of facts.md: primary (CMS, a MAC, statute), association, secondary.
@@ -252,10 +261,6 @@ class Gpci:
     @property
     def state_id(self) -> str | None:
         return f"{self.state}-{self.locality}" if self.state else None
-
-
-#: A GPCI of 1.000 everywhere: the national amount, no geographic adjustment.
-NATIONAL = (Decimal("1.000"), Decimal("1.000"), Decimal("1.000"))
 
 
 @attrs.frozen
