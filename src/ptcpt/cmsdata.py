@@ -50,6 +50,15 @@ __all__ = [
     "bundled_tables",
     "load_bundled_tables",
     "normalise_locality",
+    "read_conversion_factors",
+    "read_gpci_extract",
+    "read_kx_thresholds",
+    "read_modifiers",
+    "read_mue_extract",
+    "read_payment_factors",
+    "read_ptp_extract",
+    "read_rvu_extract",
+    "read_status_extract",
 ]
 
 #: Source grades of facts.md: primary (CMS, a MAC, statute), association, secondary.
@@ -252,10 +261,6 @@ class Gpci:
     @property
     def state_id(self) -> str | None:
         return f"{self.state}-{self.locality}" if self.state else None
-
-
-#: A GPCI of 1.000 everywhere: the national amount, no geographic adjustment.
-NATIONAL = (Decimal("1.000"), Decimal("1.000"), Decimal("1.000"))
 
 
 @attrs.frozen
@@ -462,25 +467,40 @@ class CmsTables:
         """The edit between two codes in force on ``on``, in either column order.
 
         Withdrawn windows (indicator 9) and windows not covering ``on`` are skipped.
-        When more than one applies, the strictest wins (indicator 0 before 1), then
-        the ``code_a``-in-column-1 direction.
+        When edits apply in both directions (a few pairs have them), the strictest wins
+        (indicator 0 before 1), then the one whose (column 1, column 2) sorts first, so
+        the answer never depends on the argument order. :meth:`ptp_among` returns both.
         """
         best: PtpEdit | None = None
         for pair in ((code_a, code_b), (code_b, code_a)):
             for edit in self._index.ptp.get(pair, ()):
-                if edit.in_force(on) and (best is None or edit.modifier_indicator < best.modifier_indicator):
+                if edit.in_force(on) and (
+                    best is None
+                    or (edit.modifier_indicator, edit.pair) < (best.modifier_indicator, best.pair)
+                ):
                     best = edit
         return best
 
     def ptp_among(self, codes: Iterable[str], on: dt.date) -> tuple[PtpEdit, ...]:
-        """The edits in force on ``on`` between any two distinct codes of ``codes``."""
+        """The edits in force on ``on`` between distinct codes of ``codes``.
+
+        One edit per ordered pair (column 1, column 2) that has one, the strictest
+        window first; sorted by pair.
+        """
         distinct = sorted(set(codes))
         found: list[PtpEdit] = []
-        for i, a in enumerate(distinct):
-            for b in distinct[i + 1 :]:
-                edit = self.ptp_in_force(a, b, on)
-                if edit is not None:
-                    found.append(edit)
+        for a in distinct:
+            for b in distinct:
+                if a == b:
+                    continue
+                best: PtpEdit | None = None
+                for edit in self._index.ptp.get((a, b), ()):
+                    if edit.in_force(on) and (
+                        best is None or edit.modifier_indicator < best.modifier_indicator
+                    ):
+                        best = edit
+                if best is not None:
+                    found.append(best)
         return tuple(found)
 
     # -- MUE, status ------------------------------------------------------------------------
@@ -629,6 +649,9 @@ class CmsTables:
 # -- reading the bundled files -------------------------------------------------------------
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 class _Row:
     """One CSV row with typed getters that raise DataError naming file, row and field."""
 
@@ -664,6 +687,8 @@ class _Row:
         value = self.text(field)
         if not value:
             return None
+        if _ISO_DATE.fullmatch(value) is None:
+            raise self.fail(field, "must be an ISO date such as 2024-07-01")
         try:
             return dt.date.fromisoformat(value)
         except ValueError:
