@@ -18,9 +18,14 @@ FACTORY = functools.partial(_checker)
 
 
 def visit_line(i: int, code: str = "97110") -> str:
-    return json.dumps({"id": f"v{i}", "date": "2025-03-12", "payer": "medicare",
-                       "lines": [{"code": code, "units": 1 + i % 3, "minutes": 15 + 7 * (i % 5),
-                                  "modifiers": ["GP"]}]})
+    return json.dumps(
+        {
+            "id": f"v{i}",
+            "date": "2025-03-12",
+            "payer": "medicare",
+            "lines": [{"code": code, "units": 1 + i % 3, "minutes": 15 + 7 * (i % 5), "modifiers": ["GP"]}],
+        }
+    )
 
 
 def test_jsonl_is_streamed_not_decoded_ahead() -> None:
@@ -38,8 +43,7 @@ def test_a_json_list_and_a_single_document() -> None:
 
 
 def test_broken_document_is_one_rejection_with_its_line() -> None:
-    outcomes = list(check_records(read_records(io.StringIO('[\n{"date": 1,\n')),
-                                  checker_factory=FACTORY))
+    outcomes = list(check_records(read_records(io.StringIO('[\n{"date": 1,\n')), checker_factory=FACTORY))
     assert len(outcomes) == 1 and outcomes[0].error is not None
     assert "not valid JSON" in outcomes[0].error
 
@@ -49,9 +53,15 @@ def test_every_record_yields_one_outcome_in_input_order(jobs: int) -> None:
     lines = [visit_line(i) for i in range(700)]
     lines[10] = "{broken"
     lines[500] = visit_line(500, code="9711O")
-    outcomes = list(check_records(read_records(io.StringIO("\n".join(lines))),
-                                  checker_factory=FACTORY, jobs=jobs, json_mode=True,
-                                  chunk_size=64))
+    outcomes = list(
+        check_records(
+            read_records(io.StringIO("\n".join(lines))),
+            checker_factory=FACTORY,
+            jobs=jobs,
+            json_mode=True,
+            chunk_size=64,
+        )
+    )
     assert [o.number for o in outcomes] == list(range(1, 701))
     assert [o.number for o in outcomes if not o.checked] == [11, 501]
     assert json.loads(outcomes[0].output or "")["visit_id"] == "v0"
@@ -59,10 +69,16 @@ def test_every_record_yields_one_outcome_in_input_order(jobs: int) -> None:
 
 def test_parallel_results_equal_sequential_results() -> None:
     text = "\n".join(visit_line(i) for i in range(300))
-    one = [o.output for o in check_records(read_records(io.StringIO(text)), checker_factory=FACTORY,
-                                           json_mode=True)]
-    two = [o.output for o in check_records(read_records(io.StringIO(text)), checker_factory=FACTORY,
-                                           jobs=2, json_mode=True, chunk_size=32)]
+    one = [
+        o.output
+        for o in check_records(read_records(io.StringIO(text)), checker_factory=FACTORY, json_mode=True)
+    ]
+    two = [
+        o.output
+        for o in check_records(
+            read_records(io.StringIO(text)), checker_factory=FACTORY, jobs=2, json_mode=True, chunk_size=32
+        )
+    ]
     assert one == two
 
 

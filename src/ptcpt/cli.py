@@ -257,16 +257,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     read = checked = rejected = with_errors = 0
     progress = _Progress()
     try:
-        outcomes = check_records(read_records(stream), checker_factory=factory, jobs=args.jobs,
-                                 json_mode=args.json)
+        outcomes = check_records(
+            read_records(stream), checker_factory=factory, jobs=args.jobs, json_mode=args.json
+        )
         for outcome in outcomes:
             read += 1
             if outcome.error is not None:
                 rejected += 1
                 if args.json:
                     print(json.dumps({"input_line": outcome.number, "error": outcome.error}))
-                print(f"ptcpt: rejected visit at input line {outcome.number}: {outcome.error}",
-                      file=sys.stderr)
+                print(
+                    f"ptcpt: rejected visit at input line {outcome.number}: {outcome.error}", file=sys.stderr
+                )
             else:
                 checked += 1
                 with_errors += outcome.has_errors
@@ -278,8 +280,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             stream.close()
     sys.stdout.flush()
     if not args.json or read > 1:
-        print(f"{read} visit(s) read, {checked} checked, {rejected} rejected, "
-              f"{with_errors} with errors", file=sys.stderr)
+        print(
+            f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",
+            file=sys.stderr,
+        )
     if rejected or read == 0:
         if read == 0:
             print("ptcpt: error: no visits in the input", file=sys.stderr)
@@ -421,8 +425,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
-    p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="check on N processes (JSONL input; output keeps input order)")
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="check on N processes (JSONL input; output keeps input order)",
+    )
     p.set_defaults(handler=_cmd_check)
 
     p.add_argument(

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit
+from ptcpt.fees import apply_fee_schedule, price_lines
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
 log = logging.getLogger("ptcpt")
+
+_NOTHING: frozenset[str] = frozenset()
 
 #: The rule id of the findings the engine makes for failing rules and plugins.
 PLUGIN_ERROR = "plugin.error"
@@ -90,8 +94,14 @@ class Checker:
 
             tables = tables_from_env({"PTCPT_CMS_DIR": os.fspath(cms_dir)})
         self._tables = tables
-        self._by_payer: dict[str, tuple[RegisteredRule, ...]] = {
-            payer: tuple(r for r in self.rules if r.rule.applies_to(payer)) for payer in self.payers
+        # Per payer, the rules that apply, unpacked once so the hot loop reads locals.
+        self._by_payer: dict[str, tuple[_Runnable, ...]] = {
+            payer: tuple(
+                (r, r.rule.id, r.plugin, r.rule.function, r.rule.codes, r.rule.modifiers)
+                for r in self.rules
+                if r.rule.applies_to(payer)
+            )
+            for payer in self.payers
         }
         self._load_findings = tuple(
             Finding(
@@ -162,32 +172,42 @@ class Checker:
         )
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
-        for registered in self._by_payer.get(payer.id, ()):
-            rule = registered.rule
-            ctx._rule = rule.id
-            ctx._plugin = registered.plugin
+        codes: set[str] | None = None
+        modifiers: set[str] | None = None
+        for registered, rule_id, plugin, function, want_codes, want_modifiers in self._by_payer.get(
+            payer.id, ()
+        ):
+            if want_codes is not None:
+                if codes is None:
+                    codes = {line.code for line in visit.lines}
+                if want_codes.isdisjoint(codes):
+                    continue
+            if want_modifiers is not None:
+                if modifiers is None:
+                    modifiers = {m for line in visit.lines for m in line.modifiers}
+                if want_modifiers.isdisjoint(modifiers):
+                    continue
+            ctx._rule = rule_id
+            ctx._plugin = plugin
             try:
-                produced: Iterable[object] | None = rule.function(visit, ctx)
+                produced: Iterable[object] | None = function(visit, ctx)
                 if produced is None:
                     continue
                 for item in produced:
                     if isinstance(item, Finding):
-                        if item.rule != rule.id or item.plugin != registered.plugin:
-                            item = _restamp(item, rule.id, registered.plugin)
+                        if item.rule != rule_id or item.plugin != plugin:
+                            item = _restamp(item, rule_id, plugin)
                         findings.append(item)
                     elif isinstance(item, Hint):
-                        if item.rule != rule.id or item.plugin != registered.plugin:
-                            item = _restamp(item, rule.id, registered.plugin)
+                        if item.rule != rule_id or item.plugin != plugin:
+                            item = _restamp(item, rule_id, plugin)
                         hints.append(item)
                     else:
-                        findings.append(
-                            _rule_failed(
-                                registered, f"yielded a {type(item).__name__}, not a Finding or Hint"
-                            )
-                        )
+                        what = f"yielded a {type(item).__name__}, not a Finding or Hint"
+                        findings.append(_rule_failed(registered, what))
                         break
             except Exception as exc:
-                log.warning("rule %s of plugin %s raised %s", rule.id, registered.plugin, type(exc).__name__)
+                log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
                 findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
         return Report(
             date=visit.date,
@@ -217,20 +237,16 @@ class Checker:
     def _price(
         self, visit: Visit, payer: PayerProfile, *, locality: str | None = None, apm: bool = False
     ) -> Estimate | None:
-        from ptcpt.default_plugins.medicare import NONCOVERED
-        from ptcpt.fees import apply_fee_schedule, price_lines
-
-        tables = self.tables
-        if not tables.has_conversion_factor(visit.date, apm):
-            return None
         priced = price_lines(
             visit.lines,
             on=visit.date,
-            tables=tables,
+            tables=self.tables,
             locality=locality,
             apm=apm,
-            noncovered_codes=NONCOVERED if payer.medicare_rules else (),
+            noncovered_codes=NONCOVERED if payer.medicare_rules else _NOTHING,
         )
+        if priced.conversion_factor is None:
+            return None
         schedule = self.fee_schedules.get(payer.id)
         if schedule is not None:
             return apply_fee_schedule(priced, schedule)
@@ -268,6 +284,8 @@ def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
         fix=f"report it to the plugin's authors, or disable {registered.plugin!r}",
     )
 
+
+_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

@@ -26,6 +26,7 @@ therefore differ by a cent from the sum of the rounded lines shown (facts.md 6c:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import html
 import weakref
 from decimal import ROUND_HALF_UP, Decimal
@@ -388,6 +389,13 @@ _CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Contex
 _MAX_CONTEXTS = 4096
 
 
+@functools.cache
+def _visit_line() -> type:
+    from ptcpt.visit import Line
+
+    return Line
+
+
 def _context(tables: CmsTables, on: dt.date, apm: bool, locality: str | None, facility: bool) -> _Context:
     memo = _CONTEXTS.get(tables)
     if memo is None:
@@ -402,8 +410,9 @@ def _context(tables: CmsTables, on: dt.date, apm: bool, locality: str | None, fa
 
 
 def _read_line(index: int, line: object) -> tuple[str, int, tuple[str, ...]]:
-    if type(line) is PricedLineInput:  # validated when it was made
-        return line.code, line.units, line.modifiers
+    kind = type(line)
+    if kind is PricedLineInput or kind is _visit_line():  # validated when they were made
+        return line.code, line.units, line.modifiers  # type: ignore[attr-defined]
     path = f"lines[{index}]"
     code = getattr(line, "code", None)
     if not isinstance(code, str) or not is_code_shaped(code.strip().upper()):
@@ -454,7 +463,10 @@ def price_lines(
     if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
         raise InvalidVisit("on", "must be a datetime.date (the date of service)")
     source = bundled_tables() if tables is None else tables
-    noncovered = frozenset(c.strip().upper() for c in noncovered_codes) if noncovered_codes else frozenset()
+    if isinstance(noncovered_codes, frozenset):
+        noncovered = noncovered_codes
+    else:
+        noncovered = frozenset(c.strip().upper() for c in noncovered_codes)
     ctx = _context(source, on, bool(apm), locality, bool(facility))
     rate = ctx.rate
     assistant_factor = ctx.assistant_factor

@@ -67,6 +67,11 @@ class Rule:
     function: RuleFunction = attrs.field(repr=False)
     payers: frozenset[str] | None = attrs.field(default=None, converter=_payers)
     description: str = ""
+    #: Run only when the visit bills one of these codes (None: always). A cheap
+    #: pre-filter the engine applies, so a rule about 97150 costs nothing elsewhere.
+    codes: frozenset[str] | None = attrs.field(default=None, converter=_payers)
+    #: Run only when some line carries one of these modifiers (None: always).
+    modifiers: frozenset[str] | None = attrs.field(default=None, converter=_payers)
 
     def applies_to(self, payer: str) -> bool:
         return self.payers is None or payer in self.payers
@@ -76,12 +81,19 @@ class Rule:
 
 
 def rule(
-    id: str, *, kind: str = "validation", payers: Iterable[str] | str | None = None
+    id: str,
+    *,
+    kind: str = "validation",
+    payers: Iterable[str] | str | None = None,
+    codes: Iterable[str] | None = None,
+    modifiers: Iterable[str] | None = None,
 ) -> Callable[[RuleFunction], Rule]:
     """Decorate a function ``(visit, ctx) -> iterable of findings/hints`` as a Rule.
 
-    The first line of the function's docstring becomes the rule's description, shown by
-    ``ptcpt rules``.
+    ``payers`` limits the rule to those payer ids; ``codes`` and ``modifiers`` let the
+    engine skip it for visits that bill none of those codes or carry none of those
+    modifiers. The first line of the function's docstring becomes the rule's
+    description, shown by ``ptcpt rules``.
     """
 
     def decorate(function: RuleFunction) -> Rule:
@@ -92,6 +104,8 @@ def rule(
             function=function,
             payers=payers,
             description=doc[0] if doc else "",
+            codes=codes,
+            modifiers=modifiers,
         )
 
     return decorate

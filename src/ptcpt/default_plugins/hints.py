@@ -76,7 +76,7 @@ def mppr(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         )
 
 
-@rule("hint.assistant-reduction", kind="hint")
+@rule("hint.assistant-reduction", kind="hint", modifiers={"CQ", "CO"})
 def assistant_reduction(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     """CQ/CO lines are paid at 85% of the fee schedule."""
     if not ctx.medicare:

@@ -68,7 +68,7 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 )
 
 
-@rule("hint.time-blocks", kind="hint")
+@rule("hint.time-blocks", kind="hint", modifiers=NCCI_MODIFIERS)
 def time_blocks(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     """A 59/X modifier on a timed pair: the note must show separate time blocks."""
     if not ctx.payer.ncci_edits:

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
 
 
-@rule("group.size", kind="validation")
+@rule("group.size", kind="validation", codes={"97150"})
 def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """97150 without a group of at least two patients."""
     for i, line in enumerate(visit.lines):
@@ -30,7 +30,7 @@ def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
-@rule("evaluation.multiple", kind="validation")
+@rule("evaluation.multiple", kind="validation", codes=PT_EVALUATIONS)
 def evaluation_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """More than one PT evaluation or re-evaluation code on the same day."""
     lines = [i for i, line in enumerate(visit.lines) if line.code in PT_EVALUATIONS]
