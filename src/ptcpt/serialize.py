@@ -26,6 +26,7 @@ from ptcpt.errors import InvalidVisit
 from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit, _show, _under
 
 if TYPE_CHECKING:
+    from ptcpt.fees import Estimate
     from ptcpt.report import Finding, Hint, Report
 
 __all__ = [
@@ -135,20 +136,43 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     }
 
 
-def estimate_to_dict(estimate: Any) -> dict[str, Any]:
-    """A JSON-ready dict of a payment estimate (money as decimal strings)."""
-    data: dict[str, Any] = _decimals_to_str(converter().unstructure(estimate))
-    return data
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
-def _decimals_to_str(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, dict):
-        return {k: _decimals_to_str(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_decimals_to_str(v) for v in value]
-    return value
+def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:
+    """A JSON-ready dict of a payment estimate; money as decimal strings (exact)."""
+    return {
+        "on": estimate.on.isoformat(),
+        "total": str(estimate.total),
+        "full_total": str(estimate.full_total),
+        "mppr_total": str(estimate.mppr_total),
+        "assistant_total": str(estimate.assistant_total),
+        "conversion_factor": _money(estimate.conversion_factor),
+        "locality": estimate.locality,
+        "gpci_year": estimate.gpci_year,
+        "apm": estimate.apm,
+        "facility": estimate.facility,
+        "complete": estimate.complete,
+        "lines": [
+            {
+                "index": line.index,
+                "code": line.code,
+                "units": line.units,
+                "modifiers": list(line.modifiers),
+                "full": _money(line.full),
+                "mppr_reduction": str(line.mppr_reduction),
+                "assistant_reduction": str(line.assistant_reduction),
+                "payable": _money(line.payable),
+                "status": line.status,
+                "rvu_year": line.rvu_year,
+                "reasons": list(line.reasons),
+            }
+            for line in estimate.lines
+        ],
+        "notes": list(estimate.notes),
+        "unconfirmed": list(estimate.unconfirmed),
+    }
 
 
 # -- visits ----------------------------------------------------------------------------
