@@ -52,8 +52,6 @@ RULE_IDS = (
 #: may exist without a nav entry; once it is in the nav, its entry here can go.
 PENDING_NAV = frozenset(
     {
-        "hooks.md",
-        "plugins.md",
         "classifier.md",
         "x12.md",
         "scaling.md",
