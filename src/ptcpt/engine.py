@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
     from ptcpt.catalogs import Catalog
+    from ptcpt.classifier import Classifier
     from ptcpt.cmsdata import CmsTables
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
@@ -115,7 +116,7 @@ class Checker:
             for failure in self.plugins.failures
         )
         self._lock = threading.Lock()
-        self._classifier: Any = None
+        self._classifier: Classifier | None = None
 
     # -- reading -------------------------------------------------------------------------
     def payer(self, payer_id: str) -> PayerProfile:
@@ -169,6 +170,7 @@ class Checker:
             tables=self.tables,
             fee_schedule=self.fee_schedules.get(payer.id),
             estimate=functools.partial(self._price, visit, payer),
+            classifier=self.classifier,
         )
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
@@ -258,13 +260,17 @@ class Checker:
             return attrs.evolve(priced, notes=(*priced.notes, note))
         return priced
 
-    def classifier(self) -> Any:
-        """The classifier with every plugin's terms (built on first use)."""
+    def classifier(self) -> Classifier:
+        """The classifier with every plugin's terms (built on first use, then shared)."""
+        found = self._classifier
+        if found is not None:
+            return found
         with self._lock:
             if self._classifier is None:
-                from ptcpt.classifier import Classifier
+                from ptcpt.classifier import Classifier, default_classifier
 
-                self._classifier = Classifier(extra_terms=self.plugins.terms())
+                terms = self.plugins.terms()
+                self._classifier = Classifier(extra_terms=terms) if terms else default_classifier()
             return self._classifier
 
 

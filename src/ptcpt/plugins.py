@@ -54,6 +54,7 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "ptcpt.medicare": "ptcpt.default_plugins.medicare",
     "ptcpt.sessions": "ptcpt.default_plugins.sessions",
     "ptcpt.hints": "ptcpt.default_plugins.hints",
+    "ptcpt.descriptions": "ptcpt.default_plugins.descriptions",
 }
 
 

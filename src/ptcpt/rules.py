@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from ptcpt.catalogs import Catalog
+    from ptcpt.classifier import Classifier
     from ptcpt.cmsdata import CmsTables
     from ptcpt.codes import Code
     from ptcpt.fees import Estimate
@@ -124,6 +125,7 @@ class RuleContext:
         "_estimate",
         "_estimated",
         "_memo",
+        "_classifier",
         "_plan",
         "_plugin",
         "_rule",
@@ -145,6 +147,7 @@ class RuleContext:
         tables: CmsTables | None = None,
         fee_schedule: Any = None,
         estimate: Callable[[], Estimate | None] | None = None,
+        classifier: Callable[[], Classifier] | None = None,
     ) -> None:
         self._visit = visit
         self.catalog = catalog
@@ -159,6 +162,7 @@ class RuleContext:
         self._estimate = estimate
         self._estimated: tuple[Estimate | None] | None = None
         self._memo: dict[str, Any] = {}
+        self._classifier = classifier
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -181,6 +185,15 @@ class RuleContext:
         if self._estimated is None:
             self._estimated = (self._estimate() if self._estimate is not None else None,)
         return self._estimated[0]
+
+    @property
+    def classifier(self) -> Classifier:
+        """The description classifier, with every plugin's vocabulary (built on first use)."""
+        if self._classifier is None:
+            from ptcpt.classifier import default_classifier
+
+            return default_classifier()
+        return self._classifier()
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per check and shared by the rules that need it.

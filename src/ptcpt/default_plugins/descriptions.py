@@ -1,0 +1,57 @@
+"""Reading each line's free-text description against the code billed on it.
+
+Compliance-safe in both directions: the hint never tells the biller to switch codes, it
+says which code the words read like and what the note must show either way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    from ptcpt.report import Hint
+    from ptcpt.visit import Visit
+
+
+@rule("hint.description-mismatch", kind="hint")
+def description_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
+    """A line's description reads like another code: what to document or check."""
+    from ptcpt.classifier import CONFIDENT
+
+    classifier = None
+    for i, line in enumerate(visit.lines):
+        if not line.description:
+            continue
+        classifier = classifier or ctx.classifier
+        suggestions = classifier.classify(line.description, top=3, payer=ctx.payer.id, on=ctx.date)
+        if not suggestions:
+            yield ctx.hint(
+                f"the description of {line.code} does not read like a billable physical-therapy "
+                f"service; make sure the note describes the skilled service billed",
+                line=i,
+            )
+            continue
+        best = suggestions[0]
+        if best.code.code == line.code or best.score < CONFIDENT:
+            continue
+        if any(s.code.code == line.code for s in suggestions):
+            continue
+        billed = ctx.code(i)
+        billed_name = billed.name if billed is not None else line.code
+        evidence = ", ".join(f"'{e}'" for e in best.evidence[:3])
+        yield ctx.hint(
+            f"{line.code} ({billed_name}) is billed, but its description reads like "
+            f"{best.code.code} ({best.code.name}) from {evidence}; check which service the note "
+            f"documents: bill {best.code.code} only if the note supports it, or document what "
+            f"makes the service {line.code}",
+            line=i,
+        )
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    register(description_mismatch)
