@@ -8,6 +8,7 @@ naming the plugin and the rule; every other rule still runs.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 import os
@@ -24,7 +25,7 @@ from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Visit
+    from ptcpt.visit import Line, Visit
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
@@ -169,7 +170,7 @@ class Checker:
             units=plan,
             tables=self.tables,
             fee_schedule=self.fee_schedules.get(payer.id),
-            estimate=functools.partial(self._price, visit, payer),
+            price=functools.partial(self._price, on=visit.date, payer=payer),
             classifier=self.classifier,
         )
         findings: list[Finding] = list(self._load_findings)
@@ -234,14 +235,21 @@ class Checker:
         not cover when a therapist furnishes them pay 0 for Medicare payers. None when
         the tables hold no conversion factor for the date of service.
         """
-        return self._price(visit, self.payer(visit.payer), locality=locality, apm=apm)
+        payer = self.payer(visit.payer)
+        return self._price(visit.lines, on=visit.date, payer=payer, locality=locality, apm=apm)
 
     def _price(
-        self, visit: Visit, payer: PayerProfile, *, locality: str | None = None, apm: bool = False
+        self,
+        lines: Sequence[Line],
+        *,
+        on: dt.date,
+        payer: PayerProfile,
+        locality: str | None = None,
+        apm: bool = False,
     ) -> Estimate | None:
         priced = price_lines(
-            visit.lines,
-            on=visit.date,
+            lines,
+            on=on,
             tables=self.tables,
             locality=locality,
             apm=apm,
@@ -254,8 +262,9 @@ class Checker:
             return apply_fee_schedule(priced, schedule)
         if not payer.medicare_rules:
             note = (
-                f"{payer.id} has no fee schedule in ptcpt: Medicare's physician fee "
-                f"schedule (with its MPPR) is shown as a reference, not as this payer's rate"
+                f"{payer.id} has no fee schedule in ptcpt: Medicare's physician fee schedule "
+                f"(with Medicare's MPPR and CQ/CO reductions) is shown as a reference, not as "
+                f"this payer's rate"
             )
             return attrs.evolve(priced, notes=(*priced.notes, note))
         return priced

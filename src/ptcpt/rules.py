@@ -9,7 +9,7 @@ its findings and hints; the engine stamps the rule id and plugin name on each.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -122,7 +122,7 @@ class RuleContext:
 
     __slots__ = (
         "_codes",
-        "_estimate",
+        "_price",
         "_estimated",
         "_memo",
         "_classifier",
@@ -146,7 +146,7 @@ class RuleContext:
         units: UnitPlan | None,
         tables: CmsTables | None = None,
         fee_schedule: Any = None,
-        estimate: Callable[[], Estimate | None] | None = None,
+        price: Callable[[Sequence[Line]], Estimate | None] | None = None,
         classifier: Callable[[], Classifier] | None = None,
     ) -> None:
         self._visit = visit
@@ -159,7 +159,7 @@ class RuleContext:
         self._codes: tuple[Code | None, ...] | None = None
         self._rule = ""
         self._plugin = ""
-        self._estimate = estimate
+        self._price = price
         self._estimated: tuple[Estimate | None] | None = None
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
@@ -183,7 +183,7 @@ class RuleContext:
     def estimate(self) -> Estimate | None:
         """The visit's payment estimate (computed once, on first use; None if unpriced)."""
         if self._estimated is None:
-            self._estimated = (self._estimate() if self._estimate is not None else None,)
+            self._estimated = (self.price(self._visit.lines),)
         return self._estimated[0]
 
     @property
@@ -206,6 +206,11 @@ class RuleContext:
             memo[key] = compute()
         value: T = memo[key]
         return value
+
+    def price(self, lines: Sequence[Line]) -> Estimate | None:
+        """What ``lines`` would be paid on this visit's date for its payer, priced exactly
+        as the engine prices the visit (same tables, fee schedule, non-covered codes)."""
+        return None if self._price is None else self._price(lines)
 
     def code(self, line: int | Line) -> Code | None:
         """The catalog entry for a line (by index or Line), or None when unknown."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
@@ -38,7 +40,7 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         if not complete or units >= low:
             continue
         missing = low - units
-        amount = _unit_amount(ctx, first, units, missing)
+        amount = _unit_amount(visit, ctx, first, missing)
         yield ctx.hint(
             f"{code}: {minutes[code]} timed minutes support {low} unit(s) under the payer's "
             f"method but {units} are billed; if the note documents that time as skilled, "
@@ -48,14 +50,22 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         )
 
 
-def _unit_amount(ctx: RuleContext, line: int, units: int, missing: int) -> Decimal | None:
+def _unit_amount(visit: Visit, ctx: RuleContext, line: int, missing: int) -> Decimal | None:
+    """What ``missing`` more units on ``line`` would add to the visit's estimate.
+
+    Priced as the change in the whole visit's estimate, not as the line's average unit:
+    an added unit of an 'always therapy' code is paid with its practice expense halved
+    by the MPPR (facts.md 6c), so the average of the billed units overstates it.
+    """
     estimate = ctx.estimate
-    if estimate is None or units < 1:
+    if estimate is None or estimate.lines[line].payable is None:
         return None
-    priced = estimate.lines[line]
-    if priced.payable is None:
+    lines = list(visit.lines)
+    lines[line] = attrs.evolve(lines[line], units=lines[line].units + missing)
+    more = ctx.price(lines)
+    if more is None:
         return None
-    return (priced.payable / units * missing).quantize(_CENT)
+    return (more.total - estimate.total).quantize(_CENT)
 
 
 @rule("hint.mppr", kind="hint")

@@ -14,8 +14,9 @@ if TYPE_CHECKING:
     from ptcpt.visit import Visit
 
 #: Codes Medicare does not recognise -> the HCPCS code it uses for the same service
-#: (facts.md 1b: G0283 for unattended electrical stimulation).
-MEDICARE_EQUIVALENT = {"97014": "G0283"}
+#: (facts.md 1b: G0283 for unattended electrical stimulation; 1d: G0515 for 97127, which
+#: CPT had only in 2018-2019 and the fee-schedule extract, a 2022 release, no longer lists).
+MEDICARE_EQUIVALENT = {"97014": "G0283", "97127": "G0515"}
 #: Services Medicare does not cover when a physical therapist furnishes them
 #: (facts.md 1f and 11: dry needling; APTA advises GX with a voluntary ABN).
 NONCOVERED = frozenset({"20560", "20561"})
@@ -31,6 +32,9 @@ def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         status = ctx.tables.status(line.code)
         if status != "I" and line.code not in MEDICARE_EQUIVALENT:
             continue
+        code = ctx.code(i)
+        if code is not None and code.deleted is not None and ctx.date >= code.deleted:
+            continue  # code.deleted already says what to bill instead
         other = MEDICARE_EQUIVALENT.get(line.code)
         yield ctx.error(
             f"{line.code} is not valid for Medicare (fee schedule status I)",

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
+#: PFS statuses the Medicare rules already report (medicare.bundled, medicare.invalid-code);
+#: their MUE of 0 says the same thing and would only repeat it, at another severity.
+_REPORTED_BY_MEDICARE_RULES = frozenset({"B", "I"})
+
 _MAI_TEXT = {
     1: "a per-line limit; units beyond it may go on a separate line with 59/76/anatomic "
     "modifiers when truly distinct",
@@ -44,6 +48,8 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     for code, (total, first) in per_day.items():
         limit = tables.mue(code)
         if limit is None or total <= limit.mue:
+            continue
+        if limit.mue == 0 and ctx.medicare and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
             continue
         if limit.mue == 0:
             message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"

@@ -1,0 +1,121 @@
+"""Modifier rules: GP/GO/GN, conflicts, the CQ/CO de minimis share and KX."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ptcpt.report import Report, Severity
+from ptcpt.testing import make_checker, make_visit
+from ptcpt.visit import Line
+
+CHECKER = make_checker()
+
+
+def found(report: Report, rule: str) -> list[tuple[int | None, Severity]]:
+    return [(f.line, f.severity) for f in report.findings if f.rule == rule]
+
+
+@pytest.mark.parametrize("discipline", ["GP", "GO", "GN"])
+def test_any_discipline_modifier_satisfies_always_therapy(discipline: str) -> None:
+    report = CHECKER.check(make_visit(("97110", 1, 15, [discipline])))
+    assert found(report, "modifier.therapy-missing") == []
+
+
+def test_always_therapy_without_discipline_is_an_error_sometimes_a_warning() -> None:
+    report = CHECKER.check(make_visit(("97110", 1, 15), ("95992", 1)))
+    assert found(report, "modifier.therapy-missing") == [(0, Severity.ERROR), (1, Severity.WARNING)]
+
+
+def test_codes_off_the_therapy_list_need_no_discipline() -> None:
+    assert found(CHECKER.check(make_visit(("S8948", 1, 15))), "modifier.therapy-missing") == []
+
+
+@pytest.mark.parametrize("payer", ["medicaid", "commercial"])
+def test_discipline_rule_is_medicare_only(payer: str) -> None:
+    assert found(CHECKER.check(make_visit(("97110", 1, 15), payer=payer)), "modifier.therapy-missing") == []
+
+
+@pytest.mark.parametrize(
+    ("modifiers", "count"),
+    [
+        (["GP", "GO"], 1),
+        (["GP", "GO", "GN"], 1),
+        (["GO", "CQ"], 1),
+        (["GP", "CO"], 1),
+        (["GP", "KX", "GZ"], 1),
+        (["GO", "CQ", "KX", "GA"], 2),
+        (["GP", "CQ"], 0),
+        (["GO", "CO"], 0),
+        (["GP", "KX"], 0),
+    ],
+)
+def test_conflicts(modifiers: list[str], count: int) -> None:
+    report = CHECKER.check(make_visit(("97110", 1, 15, modifiers)))
+    assert len(found(report, "modifier.conflict")) == count
+
+
+def assistant(minutes: int, by_assistant: int, date: str, modifiers: tuple[str, ...] = ("GP",)) -> Report:
+    line = Line(code="97110", units=1, minutes=minutes, modifiers=modifiers, assistant_minutes=by_assistant)
+    return CHECKER.check(make_visit(line, date=date))
+
+
+def test_de_minimis_is_more_than_ten_percent() -> None:
+    assert found(assistant(30, 3, "2021-03-01"), "modifier.assistant-missing") == []  # exactly 10 %
+    assert found(assistant(30, 4, "2021-03-01"), "modifier.assistant-missing") == [(0, Severity.ERROR)]
+
+
+def test_cq_is_required_from_2020() -> None:
+    assert found(assistant(15, 10, "2019-12-31"), "modifier.assistant-missing") == []
+    assert found(assistant(15, 10, "2020-01-01"), "modifier.assistant-missing") != []
+
+
+def test_cq_or_co_satisfies_the_rule_and_the_fix_names_the_discipline() -> None:
+    assert found(assistant(15, 10, "2025-03-12", ("GP", "CQ")), "modifier.assistant-missing") == []
+    report = assistant(15, 10, "2025-03-12", ("GO",))
+    assert "no CO" in report.findings[0].message
+
+
+def test_assistant_rule_is_medicare_only() -> None:
+    line = Line(code="97110", units=1, minutes=15, assistant_minutes=15)
+    assert (
+        "modifier.assistant-missing" not in CHECKER.check(make_visit(line, payer="commercial")).rules_fired()
+    )
+
+
+def kx(ytd: str, modifiers: list[str], date: str = "2025-03-12") -> Report:
+    return CHECKER.check(make_visit(("97110", 1, 15, modifiers), date=date, ytd_allowed=ytd))
+
+
+def test_kx_threshold_counts_this_visit() -> None:
+    # 2025: $2,410 (facts.md 5); 97110 x1 is $28.79 nationally.
+    visit_amount = CHECKER.check(make_visit(("97110", 1, 15, ["GP"]))).estimate
+    assert visit_amount is not None and visit_amount.total == Decimal("28.79")
+    assert found(kx("2381.21", ["GP"]), "modifier.kx-missing") == []
+    assert found(kx("2381.22", ["GP"]), "modifier.kx-missing") == [(0, Severity.ERROR)]
+
+
+@pytest.mark.parametrize(
+    ("year", "threshold"), [(2018, "2010"), (2022, "2150"), (2024, "2330"), (2026, "2480")]
+)
+def test_kx_uses_the_year_of_service(year: int, threshold: str) -> None:
+    date = f"{year}-06-01"
+    # a cent above the threshold before this visit (2018 has no RVUs to price the visit)
+    assert found(kx(threshold + ".01", ["GP"], date), "modifier.kx-missing") != []
+    assert found(kx("1000", ["GP"], date), "modifier.kx-missing") == []
+
+
+@pytest.mark.parametrize("modifier", ["KX", "GA", "GZ"])
+def test_kx_ga_or_gz_answer_the_threshold(modifier: str) -> None:
+    assert found(kx("5000", ["GP", modifier]), "modifier.kx-missing") == []
+
+
+def test_no_ytd_amount_means_no_kx_check() -> None:
+    assert "modifier.kx-missing" not in CHECKER.check(make_visit(("97110", 1, 15, ["GP"]))).rules_fired()
+
+
+def test_unconfirmed_thresholds_say_so() -> None:
+    report = kx("5000", ["GP"], "2025-06-01")
+    assert "unconfirmed" in report.findings[0].message
+    assert "unconfirmed" not in kx("5000", ["GP"], "2024-06-01").findings[0].message
