@@ -530,7 +530,7 @@ class _Walker:
             claim.fail(number, f"service line {service.number} has two SV1 segments")
             return
         where = f"service line {service.number}"
-        qualifier = _get(seg, "SV101-1")
+        qualifier = _get(seg, "SV101-1").strip().upper()
         if qualifier != "HC":
             claim.fail(
                 number,
@@ -562,7 +562,7 @@ class _Walker:
                 )
                 return
             modifiers.append(modifier)
-        basis, quantity = _get(seg, "SV103"), _get(seg, "SV104")
+        basis, quantity = _get(seg, "SV103").strip().upper(), _get(seg, "SV104").strip()
         minutes = None
         if basis == "UN":
             units = _whole(quantity, 1, MAX_UNITS)
