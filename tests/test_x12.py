@@ -360,7 +360,7 @@ def test_text_that_is_not_x12_is_a_data_error(text: str) -> None:
 
 def test_x12_text_passed_as_a_path_is_refused_without_quoting_it() -> None:
     text = (DATA / "phi_claims.837").read_text()
-    with pytest.raises(TypeError, match="wrap X12 text in io.StringIO") as caught:
+    with pytest.raises(TypeError, match=r"wrap X12 text in io\.StringIO") as caught:
         read_837p(text)
     assert not any(marker in str(caught.value) for marker in PHI)
 
