@@ -10,11 +10,12 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, UnknownCode
+from ptcpt.errors import DataError, InvalidVisit, MissingExtra, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
     from ptcpt import serialize as serialize
     from ptcpt import units as units
+    from ptcpt import x12 as x12
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.codes import Category, Code, TherapyList, Timing
     from ptcpt.engine import Checker, check, estimate
@@ -56,7 +57,7 @@ _LAZY: dict[str, str] = {
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset({"serialize", "units"})
+_LAZY_MODULES = frozenset({"serialize", "units", "x12"})
 
 __all__ = [
     "Catalog",
@@ -71,6 +72,7 @@ __all__ = [
     "InvalidVisit",
     "Line",
     "PayerProfile",
+    "MissingExtra",
     "PluginError",
     "PtcptError",
     "Report",

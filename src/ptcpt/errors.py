@@ -10,6 +10,7 @@ from __future__ import annotations
 __all__ = [
     "DataError",
     "InvalidVisit",
+    "MissingExtra",
     "PluginError",
     "PtcptError",
     "UnknownCode",
@@ -77,3 +78,19 @@ class InvalidVisit(PtcptError, ValueError):
 
 class PluginError(PtcptError):
     """A plugin could not be loaded or registered (bad hook, duplicate rule id, ...)."""
+
+
+class MissingExtra(PtcptError, ImportError):
+    """An optional feature needs a package that is not installed.
+
+    ``extra`` names the ptcpt extra that brings it in, so the message can give the one
+    command that fixes it (``python -m pip install 'ptcpt[x12]'``).
+    """
+
+    def __init__(self, feature: str, extra: str, package: str) -> None:
+        self.feature = feature
+        self.extra = extra
+        super().__init__(
+            f"{feature} needs the {package} package: python -m pip install 'ptcpt[{extra}]'",
+            name=package,
+        )
