@@ -45,11 +45,13 @@ class Outcome:
         return self.error is None
 
 
-def read_records(stream: TextIO) -> Iterator[Record]:
-    """Records from JSON or JSONL text; JSONL is streamed without decoding ahead.
+def read_records(stream: TextIO, *, x12_payer: str = "medicare") -> Iterator[Record]:
+    """Records from JSON, JSONL or X12 837P text; JSONL and X12 are streamed.
 
-    A stream whose first non-blank line is a whole JSON object is JSONL; anything else
-    is one JSON document (a visit or a list of visits).
+    A stream whose first non-blank line is a whole JSON object is JSONL; one that starts
+    with an X12 ``ISA`` header is an 837P claim file (its visits get ``x12_payer``, and
+    the record number is the claim's ordinal); anything else is one JSON document (a
+    visit or a list of visits).
     """
     number = 0
     first = ""
@@ -59,6 +61,13 @@ def read_records(stream: TextIO) -> Iterator[Record]:
             first = raw
             break
     if not first:
+        return
+    from ptcpt.x12 import looks_like_x12
+
+    if looks_like_x12(first):
+        from ptcpt.x12 import visits_from_x12
+
+        yield from visits_from_x12(stream, payer=x12_payer, prefix=first)
         return
     try:
         head = json.loads(first)

@@ -170,7 +170,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     stream = _open_input(args.file)
     rejected = 0
     try:
-        for where, payload in read_records(stream):
+        for where, payload in read_records(stream, x12_payer=args.payer):
             try:
                 if isinstance(payload, InvalidVisit):
                     raise payload
@@ -246,6 +246,19 @@ class _Progress:
             sys.stderr.flush()
 
 
+def _noting_x12(records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    """Pass records through, saying once on stderr what 837P input cannot tell the rules."""
+    from ptcpt.visit import Visit
+    from ptcpt.x12 import MINUTES_NOTE, lacks_minutes
+
+    noted = False
+    for number, payload in records:
+        if not noted and isinstance(payload, Visit) and lacks_minutes(payload):
+            print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
+            noted = True
+        yield number, payload
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from ptcpt.batch import check_records, read_records
 
@@ -258,7 +271,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     progress = _Progress()
     try:
         outcomes = check_records(
-            read_records(stream), checker_factory=factory, jobs=args.jobs, json_mode=args.json
+            _noting_x12(read_records(stream, x12_payer=args.payer)),
+            checker_factory=factory,
+            jobs=args.jobs,
+            json_mode=args.json,
         )
         for outcome in outcomes:
             read += 1
@@ -421,10 +437,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_codes)
 
-    p = sub.add_parser("check", help="check visits (JSON, JSONL or - for stdin)")
+    p = sub.add_parser("check", help="check visits (JSON, JSONL, X12 837P, or - for stdin)")
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
+    p.add_argument(
+        "--payer",
+        default="medicare",
+        help="payer profile for X12 837P claims (JSON visits name their own)",
+    )
     p.add_argument(
         "--jobs",
         type=int,
@@ -445,6 +466,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
     p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
+    p.add_argument("--payer", default="medicare", help="payer profile for X12 837P claims")
     p.add_argument("--json", action="store_true", help="one JSON estimate per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")

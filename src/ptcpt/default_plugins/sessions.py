@@ -21,12 +21,22 @@ PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
 def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """97150 without a group of at least two patients."""
     for i, line in enumerate(visit.lines):
-        if line.code == "97150" and (line.group_size or 0) < 2:
-            got = "no group size" if line.group_size is None else f"a group of {line.group_size}"
-            yield ctx.error(
-                f"97150 is for two or more patients treated at once; the line has {got}",
+        if line.code != "97150":
+            continue
+        if line.group_size is None:
+            # Unknown is not wrong (claim files never carry it): ask, do not deny.
+            yield ctx.warning(
+                "97150 is for two or more patients treated at once, and the line does not say "
+                "how many were in the group",
                 line=i,
-                fix="record the group size, or bill the one-on-one codes the note supports",
+                fix="confirm from the note that two or more patients were treated together",
+            )
+        elif line.group_size < 2:
+            yield ctx.error(
+                f"97150 is for two or more patients treated at once; the line has a group of "
+                f"{line.group_size}",
+                line=i,
+                fix="bill the one-on-one codes the note supports instead of 97150",
             )
 
 
