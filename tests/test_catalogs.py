@@ -259,3 +259,19 @@ def test_broken_toml_and_duplicates_raise_data_error() -> None:
         load_codes("[[codes]\n", file="t.toml")
     with pytest.raises(DataError, match="twice"):
         Catalog(load_codes(GOOD_ROW + GOOD_ROW, file="t.toml"))
+
+
+def test_compiled_json_matches_codes_toml() -> None:
+    """codes.json is codes.toml compiled; run scripts/build_catalog_json.py after edits."""
+    import importlib.util
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "scripts" / "build_catalog_json.py"
+    spec = importlib.util.spec_from_file_location("build_catalog_json", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bundled = (pathlib.Path(ptcpt.__file__).parent / "data" / "codes.json").read_text("utf-8")
+    assert bundled == module.compiled()
+    from_toml = load_codes((pathlib.Path(ptcpt.__file__).parent / "data" / "codes.toml").read_text("utf-8"))
+    assert from_toml == load_codes()

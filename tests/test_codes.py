@@ -26,12 +26,14 @@ def make(**overrides: object) -> Code:
     return Code(**fields)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("value", ["97110", "0552T", "G0283", "S8948"])
+@pytest.mark.parametrize("value", ["97110", "0552T", "G0283", "S8948", "0001F", "0001U"])
 def test_code_shapes_accepted(value: str) -> None:
     assert is_code_shaped(value)
 
 
-@pytest.mark.parametrize("value", ["9711O", "9711", "971100", "g0283", "", " 97110", 97110, None])
+@pytest.mark.parametrize(
+    "value", ["9711O", "9711", "971100", "g0283", "", " 97110", 97110, None, "Z0283", "0552X"]
+)
 def test_code_shapes_rejected(value: object) -> None:
     assert not is_code_shaped(value)
 

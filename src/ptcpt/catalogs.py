@@ -7,6 +7,7 @@ of service, and old habits, still carry them.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import functools
@@ -20,6 +21,8 @@ from ptcpt.errors import DataError, UnknownCode
 __all__ = ["Catalog", "catalog", "load_codes"]
 
 CODES_FILE = "codes.toml"
+#: codes.toml compiled by scripts/build_catalog_json.py: the same rows, 50x faster to parse.
+CODES_JSON = "codes.json"
 
 _REQUIRED = frozenset(
     {
@@ -237,14 +240,27 @@ def _enum_arg(enum_type: Any, value: Any, name: str) -> Any:
 
 
 def load_codes(text: str | None = None, *, file: str = CODES_FILE) -> tuple[Code, ...]:
-    """Parse and validate a codes file (the bundled one when ``text`` is None).
+    """Parse and validate a codes file in the codes.toml format.
 
-    Any problem raises :class:`DataError` naming the file, the row (``codes[i]``, with
-    the code when it can be read) and the field.
+    With ``text`` None the bundled catalog is read from its compiled JSON twin (the
+    TOML is for people; a test keeps the two identical). Any problem raises
+    :class:`DataError` naming the file, the row (``codes[i]``, with the code when it can
+    be read) and the field.
     """
-    from ptcpt._datafiles import check_keys, read_toml
+    from ptcpt._datafiles import check_keys, read_bundled_text, read_toml
 
-    document = read_toml(file, text)
+    if text is None:
+        import json
+
+        file = CODES_JSON
+        try:
+            document = json.loads(read_bundled_text(CODES_JSON))
+        except json.JSONDecodeError as exc:
+            raise DataError(f"not valid JSON: {exc}", file=file) from None
+    else:
+        document = read_toml(file, text)
+    if not isinstance(document, dict):
+        raise DataError("expected a table of [[codes]]", file=file)
     unknown_tables = set(document) - {"codes"}
     if unknown_tables:
         raise DataError(f"unknown top-level keys {sorted(unknown_tables)}", file=file)
@@ -268,10 +284,15 @@ def _code_from_row(row: Mapping[str, Any], *, file: str, where: str) -> Code:
         value = row.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise DataError("must be a list of strings", file=file, row=where, field=key)
+    dates: dict[str, dt.date | None] = {}
     for key in ("effective", "deleted"):
         value = row.get(key)
+        if isinstance(value, str) and file.endswith(".json"):
+            with contextlib.suppress(ValueError):
+                value = dt.date.fromisoformat(value)
         if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
             raise DataError("must be a date such as 2018-01-01", file=file, row=where, field=key)
+        dates[key] = value
     for key, enum_type in (("category", Category), ("timing", Timing)):
         try:
             enum_type(row[key])
@@ -299,8 +320,8 @@ def _code_from_row(row: Mapping[str, Any], *, file: str, where: str) -> Code:
             one_on_one=row["one_on_one"],
             therapy_list=None if therapy_list == "none" else therapy_list,
             disciplines=tuple(row["disciplines"]),
-            effective=row.get("effective"),
-            deleted=row.get("deleted"),
+            effective=dates["effective"],
+            deleted=dates["deleted"],
             replaced_by=tuple(row.get("replaced_by", ())),
             add_on_to=tuple(row.get("add_on_to", ())),
             examples=tuple(row["examples"]),

@@ -24,9 +24,10 @@ __all__ = [
     "is_code_shaped",
 ]
 
-#: CPT Category I (five digits), Category III (four digits and a letter) and HCPCS
-#: Level II (a letter and four digits) all share this shape.
-CODE_PATTERN = re.compile(r"^(?:\d{5}|\d{4}[A-Z]|[A-Z]\d{4})$")
+#: CPT Category I (five digits), Category II/III and PLA codes (four digits then F, T
+#: or U) and HCPCS Level II (a letter A-V then four digits). "9711O", with a letter O
+#: for a zero, is the classic typo this rejects.
+CODE_PATTERN = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
 
 #: The therapy disciplines a code may be billed under.
 DISCIPLINES = frozenset({"PT", "OT", "SLP", "AT"})
