@@ -14,6 +14,7 @@ from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, Unkno
 
 if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog, catalog
+    from ptcpt.classifier import Suggestion, Term, classify, classify_many
     from ptcpt.codes import Category, Code, TherapyList, Timing
 
 __version__ = "0.1.0"
@@ -23,6 +24,10 @@ _LAZY: dict[str, str] = {
     "Catalog": "ptcpt.catalogs",
     "catalog": "ptcpt.catalogs",
     "Category": "ptcpt.codes",
+    "classify": "ptcpt.classifier",
+    "classify_many": "ptcpt.classifier",
+    "Suggestion": "ptcpt.classifier",
+    "Term": "ptcpt.classifier",
     "Code": "ptcpt.codes",
     "TherapyList": "ptcpt.codes",
     "Timing": "ptcpt.codes",
@@ -36,11 +41,15 @@ __all__ = [
     "InvalidVisit",
     "PluginError",
     "PtcptError",
+    "Suggestion",
+    "Term",
     "TherapyList",
     "Timing",
     "UnknownCode",
     "__version__",
     "catalog",
+    "classify",
+    "classify_many",
 ]
 
 

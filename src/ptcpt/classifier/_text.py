@@ -76,9 +76,9 @@ def stem(word: str) -> str:
         word = word[:-3] + "y"
     elif word.endswith("s") and not word.endswith(_KEEP_S):
         word = word[:-1]
-    if word.endswith("ing") and len(word) >= 6:
+    if word.endswith("ing") and len(word) >= 7:
         word = word[:-3]
-    elif word.endswith("ed") and len(word) >= 5:
+    elif word.endswith("ed") and len(word) >= 6:
         word = word[:-2]
     if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
         word = word[:-1]
@@ -178,6 +178,11 @@ class Normaliser:
         """The canonical words typos are corrected to."""
         return frozenset(self._vocab)
 
+    @property
+    def vocabulary_set(self) -> set[str]:
+        """The live set behind :attr:`vocabulary` (no copy; do not modify)."""
+        return self._vocab
+
     # -- reading ---------------------------------------------------------------------------
     @staticmethod
     def _prepare(text: str) -> str:
@@ -190,13 +195,14 @@ class Normaliser:
         if "/" in text:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1)], text)
         if "'" in text or "\u2019" in text:
-            text = _FEET.sub(r"\1 ft ", text)
+            text = _FEET.sub(r"\1 ", text)
         if ":" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
         return text.replace("+", " plus ").replace("&", " and ")
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """Canonical tokens of a vocabulary phrase (no typo correction, no boundaries)."""
+        text = text.replace(NUMBER, " 0 ")
         return tuple(t for t in self.tokens(text, correct=False).canon if t != BOUNDARY)
 
     def tokens(self, text: str, *, correct: bool = True) -> Tokens:

@@ -1,0 +1,657 @@
+"""The classifier proper: match phrases, weigh them, resolve code families, rank.
+
+How a description becomes suggestions (docs/classifier.md has the long form):
+
+1. Normalise the text into canonical tokens (:mod:`ptcpt.classifier._text`).
+2. Find every vocabulary phrase in the tokens. A phrase inside a longer matched phrase
+   is dropped ("manual traction" silences "traction"); a phrase right after a negation
+   ("no", "declined", ...) is dropped.
+3. Add up each code's cue weights (the strongest phrase counts fully, further distinct
+   phrases count half), subtract ``against`` weights, add up ``abstain`` weights.
+4. Resolve families the vocabulary names by one representative code: evaluation level
+   from complexity words, unattended e-stim by payer, dry needling by muscle count,
+   taping and compression by body region, negative pressure by wound area, education
+   by group size, subsequent orthotic encounters, add-ons behind their primary.
+5. Move scores of codes not billable on the date of service to their replacements (or,
+   for codes not yet in force, to the codes they replaced); treat codes a physical
+   therapist does not bill as evidence for abstaining.
+6. Abstain when the best code is weak or the abstain evidence is at least as strong;
+   otherwise rank and score.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
+from ptcpt.classifier._text import NEGATION, NUMBER, Normaliser, Tokens
+from ptcpt.classifier._vocab import Lexicon, load_lexicon
+from ptcpt.errors import DataError
+
+if TYPE_CHECKING:
+    from ptcpt.catalogs import Catalog
+    from ptcpt.codes import Code
+
+__all__ = ["CONFIDENT", "MIN_EVIDENCE", "Classifier"]
+
+#: A suggestion scoring at least this much is one the classifier is confident about:
+#: strong, specific evidence and little for any other code. A caller comparing a
+#: billed code with the description (the rule engine's description-mismatch hint)
+#: should only speak up when the top suggestion reaches it.
+CONFIDENT = 0.6
+
+#: The weakest evidence (summed weights) that may produce a suggestion at all: a single
+#: hint-level word ("exercise", "heat") is not enough to name a code.
+MIN_EVIDENCE = 2.4
+
+_CUE, _AGAINST, _ABSTAIN, _NEUTRAL = 0, 1, 2, 3
+_KIND_NUMBER = {TermKind.CUE: _CUE, TermKind.AGAINST: _AGAINST, TermKind.ABSTAIN: _ABSTAIN, TermKind.NEUTRAL: _NEUTRAL}
+_MAX_EVIDENCE = 5
+_EVAL_FAMILY = ("97161", "97162", "97163")
+_TAPING = ("29200", "29240", "29260", "29280", "29520", "29530", "29540", "29550")
+_MEDICARE_PAYERS = frozenset({"medicare", "mcr", "medicare part b", "medicare-b", "medicare b"})
+#: A phrase right after one of these is a lead-in to the main service ("heat before
+#: stretching"): it counts half.
+_SECONDARY = frozenset({"before", "prior", "prep", "preparation", "precede"})
+#: Nouns that, after a number of two or more, make a group ("three patients").
+_GROUP_NOUNS = frozenset(
+    {"patient", "child", "children", "kid", "people", "participant", "member", "adult",
+     "student", "athlete", "resident", "client", "senior", "individual", "person"}
+)
+#: Codes whose own assessment words outrank the generic "evaluation" words.
+_ASSESSMENT_CODES = ("97750", "97755", "97542", "97760", "97761", "97545", "98975")
+_RTM_CODES = ("98975", "98977", "98980")
+
+# A phrase entry: canonical tokens (as a list, for fast slice comparison), its length,
+# the term ids it fires and the feature names it signals.
+_Entry = tuple[list[str], int, tuple[int, ...], tuple[str, ...]]
+_Span = tuple[int, int]
+
+
+class _Scores:
+    """Mutable per-call scratch: raw score and evidence spans per code."""
+
+    __slots__ = ("abstain", "evidence", "peak", "raw")
+
+    def __init__(self) -> None:
+        self.raw: dict[str, float] = {}
+        self.evidence: dict[str, list[tuple[float, int, int]]] = {}
+        self.peak: dict[str, float] = {}
+        self.abstain = 0.0
+
+    def move(self, source: str, target: str, factor: float = 1.0) -> None:
+        """Give ``target`` the score and evidence of ``source`` (which loses them)."""
+        value = self.raw.pop(source, 0.0)
+        if value <= 0:
+            return
+        self.raw[target] = self.raw.get(target, 0.0) + value * factor
+        self.evidence.setdefault(target, []).extend(self.evidence.pop(source, ()))
+
+    def set_family(self, chosen: str, others: Iterable[str], total: float, spread: float = 0.55) -> None:
+        """Put ``total`` on ``chosen`` and decreasing shares on the other family members."""
+        self.raw[chosen] = total
+        share = total * spread
+        for other in others:
+            if other != chosen:
+                self.raw[other] = max(self.raw.get(other, 0.0), share)
+                self.evidence.setdefault(other, list(self.evidence.get(chosen, ())))
+                share *= 0.8
+
+
+class Classifier:
+    """A description-to-codes classifier over the bundled vocabulary plus ``extra_terms``.
+
+    Build one when plugins add vocabulary (``ptcpt_register_terms``); otherwise use the
+    module-level :func:`ptcpt.classify`, which shares a cached default instance. A
+    Classifier is immutable after construction apart from internal caches, and safe to
+    share between threads.
+    """
+
+    def __init__(
+        self,
+        extra_terms: Iterable[Term] = (),
+        *,
+        catalog: Catalog | None = None,
+        lexicon: Lexicon | None = None,
+    ) -> None:
+        if catalog is None:
+            from ptcpt.catalogs import catalog as bundled_catalog
+
+            catalog = bundled_catalog()
+        lex = lexicon if lexicon is not None else load_lexicon()
+        self._catalog = catalog
+        self._norm = Normaliser(
+            shorthand=lex.shorthand, stopwords=lex.stopwords, negations=lex.negations, known=lex.known
+        )
+        terms = list(lex.terms)
+        for index, term in enumerate(extra_terms):
+            if not isinstance(term, Term):
+                raise TypeError(f"extra_terms[{index}]: must be a ptcpt Term, got {type(term).__name__}")
+            terms.append(term)
+        for index, term in enumerate(terms):
+            if term.code is not None and term.code not in catalog:
+                origin = "terms.toml" if term.source == "ptcpt" else (term.source or "extra_terms")
+                raise DataError(
+                    f"code {term.code} is not in the catalog", file=origin, row=f"term {index}", field="code"
+                )
+        self.terms: tuple[Term, ...] = tuple(terms)
+        self._t_code = [t.code or "" for t in terms]
+        self._t_weight = [float(t.weight) for t in terms]
+        self._t_kind = [_KIND_NUMBER[t.kind] for t in terms]
+
+        phrase_terms: dict[tuple[str, ...], list[int]] = {}
+        phrase_features: dict[tuple[str, ...], list[str]] = {}
+        for tid, term in enumerate(terms):
+            key = self._norm.phrase(term.phrase)
+            if not key:
+                raise DataError(
+                    f"phrase {term.phrase!r} has no words left after normalisation",
+                    file="terms.toml" if term.source == "ptcpt" else term.source or "extra_terms",
+                    row=f"term {tid}",
+                    field="phrase",
+                )
+            phrase_terms.setdefault(key, []).append(tid)
+        for feature, phrases in lex.features.items():
+            for phrase in phrases:
+                key = self._norm.phrase(phrase)
+                if key:
+                    phrase_features.setdefault(key, []).append(feature)
+        index: dict[str, list[_Entry]] = {}
+        for key in phrase_terms.keys() | phrase_features.keys():
+            entry: _Entry = (
+                list(key),
+                len(key),
+                tuple(phrase_terms.get(key, ())),
+                tuple(dict.fromkeys(phrase_features.get(key, ()))),
+            )
+            index.setdefault(key[0], []).append(entry)
+        for entries in index.values():
+            entries.sort(key=lambda e: (-e[1], e[0]))
+        self._index = index
+        self._norm.learn(word for key in phrase_terms.keys() | phrase_features.keys() for word in key)
+        self._dates: dict[dt.date, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
+        predecessors: dict[str, list[str]] = {}
+        for code in catalog:
+            for successor in code.replaced_by:
+                predecessors.setdefault(successor, []).append(code.code)
+        self._predecessors = {k: tuple(v) for k, v in predecessors.items()}
+
+    # -- public ----------------------------------------------------------------------------
+    def classify(
+        self,
+        text: str,
+        *,
+        top: int = 3,
+        payer: str | None = None,
+        on: dt.date | None = None,
+    ) -> Suggestions:
+        """Ranked codes for one description; empty when no PT code fits.
+
+        ``payer`` is a payer profile id ("medicare", "medicaid", "commercial", ...);
+        when None, a payer named in the text counts. ``on`` is the date of service
+        (default today): a code not billable that day is never suggested.
+        """
+        if not isinstance(text, str):
+            raise TypeError(f"classify needs the description as a str, got {type(text).__name__}")
+        top, payer, on = _check_options(top, payer, on)
+        return self._classify(text, top, payer, on)
+
+    def classify_many(
+        self,
+        texts: Iterable[str],
+        *,
+        top: int = 3,
+        payer: str | None = None,
+        on: dt.date | None = None,
+    ) -> list[Suggestions]:
+        """:meth:`classify` for each text, in order (the same answers as one at a time)."""
+        if isinstance(texts, str):
+            raise TypeError("classify_many needs an iterable of str, got one str; use classify")
+        top, payer, on = _check_options(top, payer, on)
+        results: list[Suggestions] = []
+        for index, text in enumerate(texts):
+            if not isinstance(text, str):
+                raise TypeError(f"texts[{index}]: classify needs a str, got {type(text).__name__}")
+            results.append(self._classify(text, top, payer, on))
+        return results
+
+    def normalise(self, text: str) -> tuple[str, ...]:
+        """The canonical tokens the classifier reads for ``text`` (for tests and debugging)."""
+        if not isinstance(text, str):
+            raise TypeError(f"normalise needs a str, got {type(text).__name__}")
+        return tuple(self._norm.tokens(text).canon)
+
+    # -- the pipeline --------------------------------------------------------------------------
+    def _classify(self, text: str, top: int, payer: str | None, on: dt.date) -> Suggestions:
+        tokens = self._norm.tokens(text)
+        canon = tokens.canon
+        if not canon:
+            return Suggestions()
+        spans, features = self._match(canon)
+        scores = self._weigh(spans, canon)
+        if not scores.raw:
+            return Suggestions()
+        self._resolve(scores, features, tokens, payer)
+        self._date_and_discipline(scores, on)
+        return self._rank(scores, tokens, top)
+
+    def _match(self, canon: list[str]) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
+        index = self._index
+        found: list[tuple[int, int, tuple[int, ...]]] = []
+        features: dict[str, list[_Span]] = {}
+        for i, token in enumerate(canon):
+            entries = index.get(token)
+            if entries is None:
+                continue
+            negated = i > 0 and canon[i - 1] == NEGATION
+            for phrase, size, tids, feats in entries:
+                if size > 1 and canon[i : i + size] != phrase and not self._near(canon, i, phrase):
+                    continue
+                if negated:
+                    continue
+                if tids:
+                    found.append((i, i + size, tids))
+                for feature in feats:
+                    features.setdefault(feature, []).append((i, i + size))
+        if len(found) > 1:
+            found.sort(key=lambda m: (m[0], -m[1]))
+            kept = []
+            reach = -1
+            for match in found:
+                if match[1] <= reach:
+                    continue
+                kept.append(match)
+                reach = match[1]
+            found = kept
+        return found, features
+
+    def _near(self, canon: list[str], start: int, phrase: list[str]) -> bool:
+        """A phrase whose later words match up to one short word with one typo ("hot pak")."""
+        segment = canon[start : start + len(phrase)]
+        if len(segment) != len(phrase):
+            return False
+        misses = [(a, b) for a, b in zip(segment[1:], phrase[1:], strict=True) if a != b]
+        if len(misses) != 1:
+            return False
+        written, wanted = misses[0]
+        if len(written) < 3 or len(wanted) < 3 or written in self._norm.vocabulary_set:
+            return False
+        return _one_edit(written, wanted)
+
+    def _weigh(self, spans: list[tuple[int, int, tuple[int, ...]]], spans_canon: list[str]) -> _Scores:
+        scores = _Scores()
+        kinds = self._t_kind
+        weights = self._t_weight
+        codes = self._t_code
+        best: dict[str, float] = {}
+        total: dict[str, float] = {}
+        seen: set[int] = set()
+        against: dict[str, float] = {}
+        abstain_best = 0.0
+        abstain_total = 0.0
+        for start, end, tids in spans:
+            lead_in = start > 0 and spans_canon[start - 1] in _SECONDARY
+            for tid in tids:
+                if tid in seen:
+                    continue
+                seen.add(tid)
+                kind = kinds[tid]
+                weight = weights[tid] * (0.5 if lead_in else 1.0)
+                if kind == _CUE:
+                    code = codes[tid]
+                    total[code] = total.get(code, 0.0) + weight
+                    if weight > best.get(code, 0.0):
+                        best[code] = weight
+                    scores.evidence.setdefault(code, []).append((weight, start, end))
+                elif kind == _ABSTAIN:
+                    abstain_total += weight
+                    abstain_best = max(abstain_best, weight)
+                elif kind == _AGAINST:
+                    against[codes[tid]] = against.get(codes[tid], 0.0) + weight
+        for code, value in total.items():
+            top = best[code]
+            raw = top + 0.5 * (value - top) - against.get(code, 0.0)
+            if raw > 0:
+                scores.raw[code] = raw
+                scores.peak[code] = top
+        scores.abstain = abstain_best + 0.5 * (abstain_total - abstain_best)
+        return scores
+
+    # -- families ------------------------------------------------------------------------------
+    def _resolve(
+        self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens, payer: str | None
+    ) -> None:
+        raw = scores.raw
+        self._group(scores, tokens)
+        if "97161" in raw or "97164" in raw:
+            self._evaluation_first(scores)
+        if "97161" in raw:
+            self._evaluation(scores, features, tokens)
+        if "97014" in raw or "G0283" in raw or "G0281" in raw:
+            self._estim(scores, features, payer)
+        if "0552T" in raw:
+            scores.set_family("0552T", ("0552T", "S8948"), raw["0552T"], spread=0.8)
+        if any(code in raw for code in _RTM_CODES):
+            self._remote_monitoring(scores, features, tokens)
+        if "20560" in raw:
+            self._dry_needling(scores, features, tokens)
+        if "29530" in raw:
+            self._taping(scores, features)
+        if "29581" in raw and features.get("regions:arm"):
+            scores.move("29581", "29584")
+            raw.setdefault("29581", raw["29584"] * 0.5)
+        if "97605" in raw or "97607" in raw:
+            self._negative_pressure(scores, features, tokens)
+        if "98960" in raw:
+            self._education(scores, features, tokens)
+        if "97763" in raw:
+            initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
+            if initial > 0:
+                raw["97763"] += initial
+            else:
+                del raw["97763"]
+        for code in list(raw):
+            found = self._catalog.get(code)
+            if found is not None and found.add_on_to and raw[code] > 0:
+                primary = found.add_on_to[0]
+                raw[primary] = max(raw.get(primary, 0.0), raw[code] * 0.8)
+                scores.evidence.setdefault(primary, []).extend(scores.evidence.get(code, ()))
+
+    def _group(self, scores: _Scores, tokens: Tokens) -> None:
+        """"Three knee patients ... together": a number of people makes a group."""
+        canon = tokens.canon
+        values = tokens.values
+        for i, token in enumerate(canon):
+            if token != NUMBER or (values[i] or 0) < 2:
+                continue
+            window = canon[i + 1 : i + 5]
+            if "other" in window or "|" in window:
+                window = window[: window.index("other")] if "other" in window else window
+                window = window[: window.index("|")] if "|" in window else window
+                if "other" in canon[i + 1 : i + 5]:
+                    continue
+            if any(word in _GROUP_NOUNS for word in window):
+                scores.raw["97150"] = scores.raw.get("97150", 0.0) + 9.0
+                scores.evidence.setdefault("97150", []).append((9.0, i, i + 1 + len(window)))
+                scores.peak["97150"] = 9.0
+                return
+
+    def _evaluation_first(self, scores: _Scores) -> None:
+        """An evaluation described with what was examined is still the evaluation."""
+        raw = scores.raw
+        peak = max(scores.peak.get("97161", 0.0), scores.peak.get("97164", 0.0))
+        if peak < 5 or any(raw.get(code, 0.0) >= 6 for code in _ASSESSMENT_CODES):
+            return
+        others = max((v for c, v in raw.items() if c not in ("97161", "97164")), default=0.0)
+        family = "97164" if raw.get("97164", 0.0) >= raw.get("97161", 0.0) else "97161"
+        if raw[family] <= others:
+            raw[family] = others + 1.0
+
+    def _remote_monitoring(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
+        raw = scores.raw
+        specific = [c for c in ("98977", "98980") if c in raw]
+        if specific and scores.peak.get("98975", 0.0) < 6:
+            target = max(specific, key=lambda c: (raw[c], c))
+            scores.move("98975", target)
+        if "98980" in raw:
+            minutes = [
+                tokens.values[i] or 0.0
+                for i in range(len(tokens.canon) - 1)
+                if tokens.canon[i] == NUMBER and tokens.canon[i + 1] == "min"
+            ]
+            total = max(minutes, default=0.0)
+            if 10 <= total < 20:
+                scores.set_family("98979", ("98979", "98980"), raw.pop("98980"), spread=0.7)
+                scores.evidence["98979"] = scores.evidence.get("98980", [])
+            elif total >= 40:
+                raw["98981"] = raw["98980"] * 0.6
+        if "98977" in raw:
+            days = [
+                tokens.values[i] or 0.0
+                for i in range(len(tokens.canon) - 1)
+                if tokens.canon[i] == NUMBER and tokens.canon[i + 1] in ("day", "days")
+            ]
+            short = bool(days) and 2 <= max(days) <= 15
+            if features.get("rtm:respiratory"):
+                chosen = "98984" if short else "98976"
+            elif features.get("rtm:cbt"):
+                chosen = "98978"
+            else:
+                chosen = "98985" if short else "98977"
+            if chosen != "98977":
+                scores.move("98977", chosen)
+
+    def _evaluation(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
+        raw = scores.raw
+        if raw.get("97164", 0.0) >= raw["97161"]:
+            raw["97164"] += raw.pop("97161") * 0.5
+            return
+        levels: list[int] = []
+        presentation = [
+            level
+            for level, name in ((1, "complexity:stable"), (2, "complexity:evolving"), (3, "complexity:unstable"))
+            if features.get(name)
+        ]
+        if presentation:
+            levels.append(max(presentation))
+        history: int | None = None
+        if features.get("complexity:many_phrases"):
+            history = 3
+        elif features.get("complexity:few_phrases"):
+            history = 2
+            for start, _end in features["complexity:few_phrases"]:
+                value = tokens.values[start] if tokens.canon[start] == NUMBER else None
+                if value is not None and value >= 3:
+                    history = 3
+                elif value is not None and value < 1:
+                    history = 1
+        comorbid = {tuple(tokens.canon[s:e]) for s, e in features.get("complexity:comorbidities", ())}
+        if comorbid:
+            history = max(history or 0, 3 if len(comorbid) >= 3 else 2)
+        elif history is None and features.get("complexity:none_phrases"):
+            history = 1
+        if history is not None:
+            levels.append(history)
+        if levels:
+            level = min(levels)
+        else:
+            systems = {tuple(tokens.canon[s:e]) for s, e in features.get("complexity:systems", ())}
+            level = 3 if len(systems) >= 4 else 2 if len(systems) == 3 else 1
+        chosen = _EVAL_FAMILY[level - 1]
+        total = raw.pop("97161")
+        evidence = scores.evidence.pop("97161", [])
+        scores.evidence[chosen] = evidence
+        order = sorted(_EVAL_FAMILY, key=lambda c: abs(_EVAL_FAMILY.index(c) - (level - 1)))
+        scores.set_family(chosen, order, total)
+
+    def _estim(self, scores: _Scores, features: dict[str, list[_Span]], payer: str | None) -> None:
+        raw = scores.raw
+        if payer is not None:
+            medicare: bool | None = payer in _MEDICARE_PAYERS or payer.startswith("medicare")
+        elif features.get("payers:medicare"):
+            medicare = True
+        elif features.get("payers:other"):
+            medicare = False
+        else:
+            medicare = None
+        wound = bool(features.get("wounds:words")) or "G0281" in raw
+        scores.move("G0283", "97014")
+        scores.move("G0281", "97014")
+        total = raw.get("97014", 0.0)
+        if total <= 0:
+            return
+        attended = len(features.get("estim:attended", ())) > len(features.get("estim:unattended", ()))
+        if attended and not wound:
+            scores.move("97014", "97032")
+            raw.setdefault("G0283" if medicare else "97014", raw["97032"] * 0.6)
+            return
+        if wound and medicare is not False:
+            order = ("G0281", "97014", "G0283")
+        elif medicare:
+            order = ("G0283", "97014")
+        else:
+            order = ("97014", "G0283")
+        scores.evidence[order[0]] = scores.evidence.pop("97014", [])
+        del raw["97014"]
+        scores.set_family(order[0], order, total, spread=0.7)
+
+    def _dry_needling(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
+        count = len({tuple(tokens.canon[s:e]) for s, e in features.get("muscles:names", ())})
+        if count and any(tokens.canon[i] == "bilateral" for i in range(len(tokens.canon))):
+            count *= 2
+        for start, _end in features.get("muscles:count_phrases", ()):
+            value = tokens.values[start]
+            if value is not None:
+                count = max(count, int(value))
+        if features.get("muscles:many_phrases"):
+            count = max(count, 3)
+        chosen = "20561" if count >= 3 else "20560"
+        total = scores.raw.pop("20560")
+        scores.evidence[chosen] = scores.evidence.pop("20560", [])
+        scores.set_family(chosen, ("20560", "20561"), total, spread=0.7)
+
+    def _taping(self, scores: _Scores, features: dict[str, list[_Span]]) -> None:
+        anchors = [start for _w, start, _e in scores.evidence.get("29530", ())]
+        distance: dict[str, int] = {}
+        for code in _TAPING:
+            for start, _end in features.get(f"regions:{code}", ()):
+                gap = min((abs(start - a) for a in anchors), default=0)
+                if gap < distance.get(code, 1 << 30):
+                    distance[code] = gap
+        ranked = sorted(distance, key=lambda c: (distance[c], c))
+        order = [*ranked, *(c for c in ("29530", "29540", "29240") if c not in ranked)]
+        total = scores.raw.pop("29530")
+        scores.evidence[order[0]] = scores.evidence.pop("29530", [])
+        scores.set_family(order[0], order, total)
+
+    def _negative_pressure(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
+        area: float | None = None
+        for start, end in features.get("wounds:area_phrases", ()):
+            numbers = [v for v in tokens.values[start:end] if v is not None]
+            if numbers:
+                area = max(area or 0.0, math.prod(numbers))
+        for small, large in (("97605", "97606"), ("97607", "97608")):
+            if small in scores.raw:
+                chosen = large if area is not None and area > 50 else small
+                total = scores.raw.pop(small)
+                scores.evidence[chosen] = scores.evidence.pop(small, [])
+                scores.set_family(chosen, (chosen, large if chosen == small else small), total)
+
+    def _education(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
+        size = 1
+        if features.get("groups:words"):
+            size = 2
+        for start, end in features.get("groups:size_phrases", ()):
+            numbers = [v for v in tokens.values[start:end] if v is not None]
+            if numbers:
+                size = max(size, int(numbers[0]))
+        chosen = "98960" if size < 2 else "98961" if size <= 4 else "98962"
+        total = scores.raw.pop("98960")
+        scores.evidence[chosen] = scores.evidence.pop("98960", [])
+        scores.raw.pop("97150", None)
+        scores.set_family(chosen, (chosen, "98961", "98960"), total)
+
+    # -- dates, disciplines, ranking -------------------------------------------------------------
+    def _date_view(self, on: dt.date) -> tuple[frozenset[str], dict[str, tuple[str, ...]]]:
+        view = self._dates.get(on)
+        if view is None:
+            active = frozenset(c.code for c in self._catalog if c.is_active(on) and "PT" in c.disciplines)
+            moves: dict[str, tuple[str, ...]] = {}
+            for code in self._catalog:
+                if code.code in active:
+                    continue
+                if code.deleted is not None and on >= code.deleted:
+                    targets = tuple(
+                        c.code for c in self._catalog.replacements(code.code, on) if c.code in active
+                    )
+                else:
+                    targets = tuple(c for c in self._predecessors.get(code.code, ()) if c in active)
+                moves[code.code] = targets
+            if len(self._dates) > 64:
+                self._dates.clear()
+            view = (active, moves)
+            self._dates[on] = view
+        return view
+
+    def _date_and_discipline(self, scores: _Scores, on: dt.date) -> None:
+        active, moves = self._date_view(on)
+        raw = scores.raw
+        for code in [c for c in raw if c not in active]:
+            found = self._catalog.get(code)
+            if found is not None and "PT" not in found.disciplines:
+                scores.abstain += raw.pop(code)
+                scores.evidence.pop(code, None)
+                continue
+            targets = moves.get(code, ())
+            value = raw.pop(code)
+            evidence = scores.evidence.pop(code, [])
+            for rank, target in enumerate(targets):
+                raw[target] = max(raw.get(target, 0.0), value * (0.97**rank))
+                scores.evidence.setdefault(target, []).extend(evidence)
+
+    def _rank(self, scores: _Scores, tokens: Tokens, top: int) -> Suggestions:
+        raw = {code: value for code, value in scores.raw.items() if value > 0.05}
+        if not raw:
+            return Suggestions()
+        ranked = sorted(raw.items(), key=lambda item: (-item[1], item[0]))
+        best = ranked[0][1]
+        if best < MIN_EVIDENCE or scores.abstain >= best:
+            return Suggestions()
+        total = sum(raw.values())
+        damp = best / (best + scores.abstain)
+        suggestions: list[Suggestion] = []
+        for code, value in ranked[:top]:
+            confidence = 1.0 - math.exp(-value / 5.0)
+            score = confidence * (0.4 + 0.6 * value / total) * damp
+            suggestions.append(
+                Suggestion(
+                    code=self._code(code),
+                    score=min(1.0, max(score, 1e-6)),
+                    evidence=self._evidence(scores.evidence.get(code, ()), tokens),
+                )
+            )
+        return Suggestions(suggestions)
+
+    def _code(self, code: str) -> Code:
+        return self._catalog[code]
+
+    @staticmethod
+    def _evidence(spans: Iterable[tuple[float, int, int]], tokens: Tokens) -> tuple[str, ...]:
+        words: dict[str, None] = {}
+        for _weight, start, end in sorted(spans, key=lambda s: (-s[0], s[1])):
+            text = tokens.words(start, end)
+            if text:
+                words.setdefault(text)
+            if len(words) >= _MAX_EVIDENCE:
+                break
+        return tuple(words)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one inserted, deleted or replaced letter."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    if len(a) > len(b):
+        a, b = b, a
+    return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
+
+
+def _check_options(top: int, payer: str | None, on: dt.date | None) -> tuple[int, str | None, dt.date]:
+    if isinstance(top, bool) or not isinstance(top, int):
+        raise TypeError(f"top must be a whole number, got {type(top).__name__}")
+    if top < 1:
+        raise ValueError(f"top must be at least 1, got {top}")
+    if payer is not None:
+        if not isinstance(payer, str):
+            raise TypeError(f"payer must be a payer id string such as 'medicare', got {type(payer).__name__}")
+        payer = payer.strip().casefold() or None
+    if on is None:
+        on = dt.date.today()
+    elif isinstance(on, dt.datetime) or not isinstance(on, dt.date):
+        raise TypeError(f"on must be a datetime.date (the date of service), got {type(on).__name__}")
+    return top, payer, on
