@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
-from ptcpt.classifier._text import NEGATION, NUMBER, Normaliser, Tokens
+from ptcpt.classifier._text import BOUNDARY, NEGATION, NUMBER, Normaliser, Tokens
 from ptcpt.classifier._vocab import Lexicon, load_lexicon
 from ptcpt.errors import DataError
 
@@ -56,13 +56,20 @@ _MEDICARE_PAYERS = frozenset({"medicare", "mcr", "medicare part b", "medicare-b"
 #: A phrase right after one of these is a lead-in to the main service ("heat before
 #: stretching"): it counts half.
 _SECONDARY = frozenset({"before", "prior", "prep", "preparation", "precede"})
-#: Nouns that, after a number of two or more, make a group ("three patients").
-_GROUP_NOUNS = frozenset(
-    {"patient", "child", "children", "kid", "people", "participant", "member", "adult",
-     "student", "athlete", "resident", "client", "senior", "individual", "person"}
+#: Codes that name the kind of session rather than one activity in it ("frames"), in
+#: priority order. When one of them is named by a strong phrase (weight 6 or more), the
+#: activities listed with it (lifting in a work-conditioning program, walking in the
+#: pool, exercises in a group class, what was examined at an evaluation) describe that
+#: session and do not outrank it.
+FRAMES = (
+    "97150", "97552", "97164", "97161", "97546", "97545", "97750", "97755", "98960",
+    "97550", "97113", "97763", "97761", "97760", "95992", "98975", "98977", "98980",
 )
-#: Codes whose own assessment words outrank the generic "evaluation" words.
-_ASSESSMENT_CODES = ("97750", "97755", "97542", "97760", "97761", "97545", "98975")
+_FRAME_PEAK = 6.0
+_GROUP_RAW_WORDS = frozenset(
+    {"patients", "children", "kids", "people", "participants", "members", "adults",
+     "students", "athletes", "residents", "clients", "seniors", "individuals", "persons"}
+)
 _RTM_CODES = ("98975", "98977", "98980")
 
 # A phrase entry: canonical tokens (as a list, for fast slice comparison), its length,
@@ -74,12 +81,13 @@ _Span = tuple[int, int]
 class _Scores:
     """Mutable per-call scratch: raw score and evidence spans per code."""
 
-    __slots__ = ("abstain", "evidence", "peak", "raw")
+    __slots__ = ("abstain", "against", "evidence", "peak", "raw")
 
     def __init__(self) -> None:
         self.raw: dict[str, float] = {}
         self.evidence: dict[str, list[tuple[float, int, int]]] = {}
         self.peak: dict[str, float] = {}
+        self.against: dict[str, float] = {}
         self.abstain = 0.0
 
     def move(self, source: str, target: str, factor: float = 1.0) -> None:
@@ -289,7 +297,7 @@ class Classifier:
         best: dict[str, float] = {}
         total: dict[str, float] = {}
         seen: set[int] = set()
-        against: dict[str, float] = {}
+        against = scores.against
         abstain_best = 0.0
         abstain_total = 0.0
         for start, end, tids in spans:
@@ -326,8 +334,19 @@ class Classifier:
     ) -> None:
         raw = scores.raw
         self._group(scores, tokens)
-        if "97161" in raw or "97164" in raw:
-            self._evaluation_first(scores)
+        if "97763" in raw:
+            initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
+            if initial > 0:
+                raw["97763"] += initial
+                scores.peak["97763"] = max(scores.peak.get("97760", 0.0), scores.peak.get("97761", 0.0))
+            else:
+                del raw["97763"]
+        if "98980" in raw or "98977" in raw:
+            context = "98975" in raw or scores.peak.get("98980", 0.0) >= 6 or scores.peak.get("98977", 0.0) >= 6
+            if not context:
+                raw.pop("98980", None)
+                raw.pop("98977", None)
+        self._frames(scores)
         if "97161" in raw:
             self._evaluation(scores, features, tokens)
         if "97014" in raw or "G0283" in raw or "G0281" in raw:
@@ -347,12 +366,6 @@ class Classifier:
             self._negative_pressure(scores, features, tokens)
         if "98960" in raw:
             self._education(scores, features, tokens)
-        if "97763" in raw:
-            initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
-            if initial > 0:
-                raw["97763"] += initial
-            else:
-                del raw["97763"]
         for code in list(raw):
             found = self._catalog.get(code)
             if found is not None and found.add_on_to and raw[code] > 0:
@@ -367,28 +380,27 @@ class Classifier:
         for i, token in enumerate(canon):
             if token != NUMBER or (values[i] or 0) < 2:
                 continue
-            window = canon[i + 1 : i + 5]
-            if "other" in window or "|" in window:
-                window = window[: window.index("other")] if "other" in window else window
-                window = window[: window.index("|")] if "|" in window else window
-                if "other" in canon[i + 1 : i + 5]:
-                    continue
-            if any(word in _GROUP_NOUNS for word in window):
-                scores.raw["97150"] = scores.raw.get("97150", 0.0) + 9.0
-                scores.evidence.setdefault("97150", []).append((9.0, i, i + 1 + len(window)))
-                scores.peak["97150"] = 9.0
-                return
+            end = min(len(canon), i + 5)
+            for j in range(i + 1, end):
+                if canon[j] == BOUNDARY:
+                    break
+                if tokens.raw[tokens.source[j]] in _GROUP_RAW_WORDS:
+                    if scores.against.get("97150", 0.0) > 0:
+                        return  # "one-on-one" said outright outweighs the count
+                    scores.raw["97150"] = scores.raw.get("97150", 0.0) + 9.0
+                    scores.evidence.setdefault("97150", []).append((9.0, i, j + 1))
+                    scores.peak["97150"] = 9.0
+                    return
 
-    def _evaluation_first(self, scores: _Scores) -> None:
-        """An evaluation described with what was examined is still the evaluation."""
+    def _frames(self, scores: _Scores) -> None:
+        """The session's kind outranks the activities listed in it (see :data:`FRAMES`)."""
         raw = scores.raw
-        peak = max(scores.peak.get("97161", 0.0), scores.peak.get("97164", 0.0))
-        if peak < 5 or any(raw.get(code, 0.0) >= 6 for code in _ASSESSMENT_CODES):
-            return
-        others = max((v for c, v in raw.items() if c not in ("97161", "97164")), default=0.0)
-        family = "97164" if raw.get("97164", 0.0) >= raw.get("97161", 0.0) else "97161"
-        if raw[family] <= others:
-            raw[family] = others + 1.0
+        for code in FRAMES:
+            if raw.get(code, 0.0) > 0 and scores.peak.get(code, 0.0) >= _FRAME_PEAK:
+                others = max((v for c, v in raw.items() if c != code), default=0.0)
+                if raw[code] <= others:
+                    raw[code] = others + 1.0
+                return
 
     def _remote_monitoring(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
         raw = scores.raw

@@ -219,6 +219,10 @@ class Normaliser:
         i = 0
         while i < n:
             word = raw[i]
+            if word == "re" and i + 1 < n and raw[i + 1].isalpha() and (i + 2 >= n or raw[i + 2] != "ed"):
+                # "re-eval", "re assess": the prefix belongs to the next word
+                word = raw[i + 1] = "re" + raw[i + 1]
+                i += 1
             longest = multi_first.get(word)
             if longest:
                 for size in range(min(longest, n - i), 1, -1):
@@ -278,6 +282,8 @@ class Normaliser:
         if word in self._stop:
             return ()
         expansion = single.get(word)
+        if expansion is None and word.endswith("s") and len(word) > 2:
+            expansion = single.get(word[:-1])
         if expansion is not None:
             return expansion
         stemmed = stem(word)

@@ -18,6 +18,7 @@ __all__ = ["SHORTHAND_FILE", "TERMS_FILE", "Lexicon", "load_lexicon"]
 
 TERMS_FILE = "terms.toml"
 SHORTHAND_FILE = "shorthand.toml"
+KNOWN_WORDS_FILE = "known_words.txt"
 
 _TERM_KEYS = frozenset({"phrases"})
 _TERM_OPTIONAL = frozenset({"code", "kind", "weight"})
@@ -118,7 +119,7 @@ def _features(document: Mapping[str, Any], file: str) -> dict[str, tuple[str, ..
 
 def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = None) -> Lexicon:
     """Read and validate the two vocabulary files (the bundled ones by default)."""
-    from ptcpt._datafiles import read_toml
+    from ptcpt._datafiles import read_bundled_text, read_toml
 
     document = read_toml(TERMS_FILE, terms_text)
     unknown = set(document) - _TOP_LEVEL
@@ -145,5 +146,18 @@ def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = Non
         shorthand=dict(table),
         stopwords=_strings(words["stopwords"], file=SHORTHAND_FILE, row="[words]", field="stopwords"),
         negations=_strings(words["negations"], file=SHORTHAND_FILE, row="[words]", field="negations"),
-        known=_strings(words["known"], file=SHORTHAND_FILE, row="[words]", field="known"),
+        known=_strings(words["known"], file=SHORTHAND_FILE, row="[words]", field="known")
+        + _known_words(read_bundled_text(KNOWN_WORDS_FILE)),
     )
+
+
+def _known_words(text: str) -> tuple[str, ...]:
+    words: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        word = line.strip()
+        if not word or word.startswith("#"):
+            continue
+        if not word.isalpha() or not word.islower():
+            raise DataError("must be one lower-case word", file=KNOWN_WORDS_FILE, row=number)
+        words.append(word)
+    return tuple(words)
