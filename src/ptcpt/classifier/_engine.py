@@ -71,6 +71,7 @@ _GROUP_RAW_WORDS = frozenset(
      "students", "athletes", "residents", "clients", "seniors", "individuals", "persons"}
 )
 _RTM_CODES = ("98975", "98977", "98980")
+_SPECIAL = frozenset({NUMBER, BOUNDARY, NEGATION})
 
 # A phrase entry: canonical tokens (as a list, for fast slice comparison), its length,
 # the term ids it fires and the feature names it signals.
@@ -167,18 +168,28 @@ class Classifier:
                 key = self._norm.phrase(phrase)
                 if key:
                     phrase_features.setdefault(key, []).append(feature)
-        index: dict[str, list[_Entry]] = {}
-        for key in phrase_terms.keys() | phrase_features.keys():
+        singles: dict[str, _Entry] = {}
+        pairs: dict[tuple[str, str], list[_Entry]] = {}
+        firsts: dict[str, list[_Entry]] = {}
+        for key in sorted(phrase_terms.keys() | phrase_features.keys()):
             entry: _Entry = (
                 list(key),
                 len(key),
                 tuple(phrase_terms.get(key, ())),
                 tuple(dict.fromkeys(phrase_features.get(key, ()))),
             )
-            index.setdefault(key[0], []).append(entry)
-        for entries in index.values():
-            entries.sort(key=lambda e: (-e[1], e[0]))
-        self._index = index
+            if len(key) == 1:
+                singles[key[0]] = entry
+            else:
+                pairs.setdefault((key[0], key[1]), []).append(entry)
+                firsts.setdefault(key[0], []).append(entry)
+        for group in (*pairs.values(), *firsts.values()):
+            group.sort(key=lambda e: (-e[1], e[0]))
+        self._singles = singles
+        self._pairs = pairs
+        self._firsts = firsts
+        #: (word, misspelt next word) -> phrases it may stand for; a bounded cache
+        self._fuzzy: dict[tuple[str, str], list[_Entry]] = {}
         self._norm.learn(word for key in phrase_terms.keys() | phrase_features.keys() for word in key)
         self._dates: dict[dt.date, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
         predecessors: dict[str, list[str]] = {}
@@ -186,6 +197,7 @@ class Classifier:
             for successor in code.replaced_by:
                 predecessors.setdefault(successor, []).append(code.code)
         self._predecessors = {k: tuple(v) for k, v in predecessors.items()}
+        self._add_ons = {c.code: c.add_on_to[0] for c in catalog if c.add_on_to}
 
     # -- public ----------------------------------------------------------------------------
     def classify(
@@ -247,23 +259,51 @@ class Classifier:
         return self._rank(scores, tokens, top)
 
     def _match(self, canon: list[str]) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
-        index = self._index
+        singles = self._singles
+        pairs = self._pairs
+        firsts = self._firsts
+        fuzzy = self._fuzzy
+        vocabulary = self._norm.vocabulary_set
+        hits: list[tuple[int, _Entry]] = []
+        last = len(canon) - 1
+        for i, token in enumerate(canon):
+            if i and canon[i - 1] == NEGATION:
+                continue
+            entry = singles.get(token)
+            if entry is not None:
+                hits.append((i, entry))
+            if i == last:
+                break
+            following = canon[i + 1]
+            entries = pairs.get((token, following))
+            if entries is not None:
+                for entry in entries:
+                    size = entry[1]
+                    if size == 2 or canon[i : i + size] == entry[0] or self._near(canon, i, entry[0]):
+                        hits.append((i, entry))
+            elif (
+                len(following) >= 3
+                and following not in vocabulary
+                and following not in _SPECIAL
+                and token in firsts
+            ):
+                near = fuzzy.get((token, following))
+                if near is None:
+                    near = [e for e in firsts[token] if _one_edit(following, e[0][1])]
+                    if len(fuzzy) >= 20_000:
+                        fuzzy.clear()
+                    fuzzy[(token, following)] = near
+                for entry in near:
+                    size = entry[1]
+                    if size == 2 or canon[i + 2 : i + size] == entry[0][2:]:
+                        hits.append((i, entry))
         found: list[tuple[int, int, tuple[int, ...]]] = []
         features: dict[str, list[_Span]] = {}
-        for i, token in enumerate(canon):
-            entries = index.get(token)
-            if entries is None:
-                continue
-            negated = i > 0 and canon[i - 1] == NEGATION
-            for phrase, size, tids, feats in entries:
-                if size > 1 and canon[i : i + size] != phrase and not self._near(canon, i, phrase):
-                    continue
-                if negated:
-                    continue
-                if tids:
-                    found.append((i, i + size, tids))
-                for feature in feats:
-                    features.setdefault(feature, []).append((i, i + size))
+        for i, (_phrase, size, tids, feats) in hits:
+            if tids:
+                found.append((i, i + size, tids))
+            for feature in feats:
+                features.setdefault(feature, []).append((i, i + size))
         if len(found) > 1:
             found.sort(key=lambda m: (m[0], -m[1]))
             kept = []
@@ -277,14 +317,19 @@ class Classifier:
         return found, features
 
     def _near(self, canon: list[str], start: int, phrase: list[str]) -> bool:
-        """A phrase whose later words match up to one short word with one typo ("hot pak")."""
+        """A phrase whose later words match up to one word with one typo ("hot pak")."""
         segment = canon[start : start + len(phrase)]
         if len(segment) != len(phrase):
             return False
-        misses = [(a, b) for a, b in zip(segment[1:], phrase[1:], strict=True) if a != b]
-        if len(misses) != 1:
-            return False
-        written, wanted = misses[0]
+        miss = -1
+        for index in range(1, len(phrase)):
+            if segment[index] != phrase[index]:
+                if miss >= 0:
+                    return False
+                miss = index
+        if miss < 0:
+            return True
+        written, wanted = segment[miss], phrase[miss]
         if len(written) < 3 or len(wanted) < 3 or written in self._norm.vocabulary_set:
             return False
         return _one_edit(written, wanted)
@@ -366,19 +411,17 @@ class Classifier:
             self._negative_pressure(scores, features, tokens)
         if "98960" in raw:
             self._education(scores, features, tokens)
-        for code in list(raw):
-            found = self._catalog.get(code)
-            if found is not None and found.add_on_to and raw[code] > 0:
-                primary = found.add_on_to[0]
+        for code in [c for c in raw if c in self._add_ons]:
+            if raw[code] > 0:
+                primary = self._add_ons[code]
                 raw[primary] = max(raw.get(primary, 0.0), raw[code] * 0.8)
                 scores.evidence.setdefault(primary, []).extend(scores.evidence.get(code, ()))
 
     def _group(self, scores: _Scores, tokens: Tokens) -> None:
         """"Three knee patients ... together": a number of people makes a group."""
         canon = tokens.canon
-        values = tokens.values
         for i, token in enumerate(canon):
-            if token != NUMBER or (values[i] or 0) < 2:
+            if token != NUMBER or (tokens.value(i) or 0) < 2:
                 continue
             end = min(len(canon), i + 5)
             for j in range(i + 1, end):
@@ -410,7 +453,7 @@ class Classifier:
             scores.move("98975", target)
         if "98980" in raw:
             minutes = [
-                tokens.values[i] or 0.0
+                tokens.value(i) or 0.0
                 for i in range(len(tokens.canon) - 1)
                 if tokens.canon[i] == NUMBER and tokens.canon[i + 1] == "min"
             ]
@@ -422,7 +465,7 @@ class Classifier:
                 raw["98981"] = raw["98980"] * 0.6
         if "98977" in raw:
             days = [
-                tokens.values[i] or 0.0
+                tokens.value(i) or 0.0
                 for i in range(len(tokens.canon) - 1)
                 if tokens.canon[i] == NUMBER and tokens.canon[i + 1] in ("day", "days")
             ]
@@ -455,7 +498,7 @@ class Classifier:
         elif features.get("complexity:few_phrases"):
             history = 2
             for start, _end in features["complexity:few_phrases"]:
-                value = tokens.values[start] if tokens.canon[start] == NUMBER else None
+                value = tokens.value(start)
                 if value is not None and value >= 3:
                     history = 3
                 elif value is not None and value < 1:
@@ -515,7 +558,7 @@ class Classifier:
         if count and any(tokens.canon[i] == "bilateral" for i in range(len(tokens.canon))):
             count *= 2
         for start, _end in features.get("muscles:count_phrases", ()):
-            value = tokens.values[start]
+            value = tokens.value(start)
             if value is not None:
                 count = max(count, int(value))
         if features.get("muscles:many_phrases"):
@@ -542,7 +585,7 @@ class Classifier:
     def _negative_pressure(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
         area: float | None = None
         for start, end in features.get("wounds:area_phrases", ()):
-            numbers = [v for v in tokens.values[start:end] if v is not None]
+            numbers = [v for v in map(tokens.value, range(start, end)) if v is not None]
             if numbers:
                 area = max(area or 0.0, math.prod(numbers))
         for small, large in (("97605", "97606"), ("97607", "97608")):
@@ -557,7 +600,7 @@ class Classifier:
         if features.get("groups:words"):
             size = 2
         for start, end in features.get("groups:size_phrases", ()):
-            numbers = [v for v in tokens.values[start:end] if v is not None]
+            numbers = [v for v in map(tokens.value, range(start, end)) if v is not None]
             if numbers:
                 size = max(size, int(numbers[0]))
         chosen = "98960" if size < 2 else "98961" if size <= 4 else "98962"
@@ -619,27 +662,31 @@ class Classifier:
             confidence = 1.0 - math.exp(-value / 5.0)
             score = confidence * (0.4 + 0.6 * value / total) * damp
             suggestions.append(
-                Suggestion(
-                    code=self._code(code),
-                    score=min(1.0, max(score, 1e-6)),
-                    evidence=self._evidence(scores.evidence.get(code, ()), tokens),
+                Suggestion._trusted(
+                    self._catalog[code],
+                    min(1.0, max(float(score), 1e-6)),
+                    self._evidence(scores.evidence.get(code, ()), tokens),
                 )
             )
         return Suggestions(suggestions)
 
-    def _code(self, code: str) -> Code:
-        return self._catalog[code]
-
     @staticmethod
-    def _evidence(spans: Iterable[tuple[float, int, int]], tokens: Tokens) -> tuple[str, ...]:
+    def _evidence(spans: list[tuple[float, int, int]] | tuple[()], tokens: Tokens) -> tuple[str, ...]:
+        if len(spans) == 1:
+            text = tokens.words(spans[0][1], spans[0][2])
+            return (text,) if text else ()
         words: dict[str, None] = {}
-        for _weight, start, end in sorted(spans, key=lambda s: (-s[0], s[1])):
+        for _weight, start, end in sorted(spans, key=_strongest_first):
             text = tokens.words(start, end)
             if text:
-                words.setdefault(text)
-            if len(words) >= _MAX_EVIDENCE:
-                break
+                words[text] = None
+                if len(words) >= _MAX_EVIDENCE:
+                    break
         return tuple(words)
+
+
+def _strongest_first(span: tuple[float, int, int]) -> tuple[float, int]:
+    return (-span[0], span[1])
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -111,6 +111,16 @@ class Suggestion:
     def __str__(self) -> str:
         return f"{self.code.code} ({self.score:.2f})"
 
+    @classmethod
+    def _trusted(cls, code: Code, score: float, evidence: tuple[str, ...]) -> Suggestion:
+        """Build without re-validating: for the classifier, whose values are valid by
+        construction (it is on the hot path of every description)."""
+        made = object.__new__(cls)
+        object.__setattr__(made, "code", code)
+        object.__setattr__(made, "score", score)
+        object.__setattr__(made, "evidence", evidence)
+        return made
+
 
 class Suggestions(tuple[Suggestion, ...]):
     """The classifier's answer: suggestions best first; empty when no PT code fits.

@@ -96,23 +96,29 @@ def _transposes(word: str) -> list[str]:
 
 
 class Tokens:
-    """A normalised description: canonical tokens, where each came from, number values."""
+    """A normalised description: canonical tokens and the written word each came from."""
 
-    __slots__ = ("canon", "raw", "source", "values")
+    __slots__ = ("canon", "raw", "source")
 
-    def __init__(
-        self, canon: list[str], source: list[int], values: list[float | None], raw: list[str]
-    ) -> None:
+    def __init__(self, canon: list[str], source: list[int], raw: list[str]) -> None:
         self.canon = canon
         self.source = source
-        self.values = values
         self.raw = raw
+
+    def value(self, index: int) -> float | None:
+        """The number behind canonical token ``index`` (None when it is not a number)."""
+        if self.canon[index] != NUMBER:
+            return None
+        word = self.raw[self.source[index]]
+        return _NUMBER_WORDS.get(word) or float(word)
 
     def words(self, start: int, end: int) -> str:
         """The text's own (lower-cased) words behind canonical tokens ``start..end``."""
         first = self.source[start]
         last = self.source[end - 1]
-        return " ".join(w for w in self.raw[first : last + 1] if w not in _BOUNDARY_CHARS)
+        if first == last:
+            return self.raw[first]
+        return " ".join([w for w in self.raw[first : last + 1] if w not in _BOUNDARY_CHARS])
 
     def __repr__(self) -> str:
         return f"<Tokens {' '.join(self.canon)!r}>"
@@ -210,11 +216,9 @@ class Normaliser:
         raw = _TOKEN.findall(self._prepare(text))
         canon: list[str] = []
         source: list[int] = []
-        values: list[float | None] = []
-        single = self._single
         multi = self._multi
         multi_first = self._multi_first
-        cache = self._cache
+        cache = self._cache if correct else {}
         n = len(raw)
         i = 0
         while i < n:
@@ -228,55 +232,44 @@ class Normaliser:
                 for size in range(min(longest, n - i), 1, -1):
                     expansion = multi.get(tuple(raw[i : i + size]))
                     if expansion is not None:
-                        for part in expansion:
-                            canon.append(part)
-                            source.append(i)
-                            values.append(None)
+                        canon.extend(expansion)
+                        source.extend([i] * len(expansion))
                         i += size
                         break
                 else:
                     longest = 0
                 if longest:
                     continue
-            if word[0].isdigit():
-                canon.append(NUMBER)
-                source.append(i)
-                values.append(float(word))
-                i += 1
-                continue
-            if word in _BOUNDARY_CHARS:
-                if canon and canon[-1] != BOUNDARY:
-                    canon.append(BOUNDARY)
-                    source.append(i)
-                    values.append(None)
-                i += 1
-                continue
-            number = _NUMBER_WORDS.get(word)
-            if number is not None:
-                canon.append(NUMBER)
-                source.append(i)
-                values.append(number)
-                i += 1
-                continue
             parts = cache.get(word)
             if parts is None:
-                parts = self._canonical(word, single, correct)
-                if correct:
-                    if len(cache) >= _CACHE_LIMIT:
-                        cache.clear()
-                    cache[word] = parts
-            for part in parts:
+                parts = self._canonical(word, correct)
+                if len(cache) >= _CACHE_LIMIT:
+                    cache.clear()
+                cache[word] = parts
+            if len(parts) == 1:
+                part = parts[0]
+                if part == BOUNDARY and (not canon or canon[-1] == BOUNDARY):
+                    i += 1
+                    continue
                 canon.append(part)
                 source.append(i)
-                values.append(None)
+            elif parts:
+                canon.extend(parts)
+                source.extend([i] * len(parts))
             i += 1
         if canon and canon[-1] == BOUNDARY:
             canon.pop()
             source.pop()
-            values.pop()
-        return Tokens(canon, source, values, raw)
+        return Tokens(canon, source, raw)
 
-    def _canonical(self, word: str, single: dict[str, tuple[str, ...]], correct: bool) -> tuple[str, ...]:
+    def _canonical(self, word: str, correct: bool) -> tuple[str, ...]:
+        if word[0].isdigit():
+            return (NUMBER,)
+        if word in _BOUNDARY_CHARS:
+            return (BOUNDARY,)
+        if word in _NUMBER_WORDS:
+            return (NUMBER,)
+        single = self._single
         if word in self._neg:
             return (NEGATION,)
         if word in self._stop:
