@@ -62,7 +62,7 @@ _SECONDARY = frozenset({"before", "prior", "prep", "preparation", "precede"})
 #: pool, exercises in a group class, what was examined at an evaluation) describe that
 #: session and do not outrank it.
 FRAMES = (
-    "97150", "97552", "97164", "97161", "97546", "97545", "97750", "97755", "98960",
+    "97150", "97552", "97164", "97161", "97546", "97545", "97755", "97750", "98960",
     "97550", "97113", "97763", "97761", "97760", "95992", "98975", "98977", "98980",
 )
 _FRAME_PEAK = 6.0
@@ -386,6 +386,14 @@ class Classifier:
                 scores.peak["97763"] = max(scores.peak.get("97760", 0.0), scores.peak.get("97761", 0.0))
             else:
                 del raw["97763"]
+        if "97550" in raw and not features.get("caregiver:absent"):
+            raw["97550"] *= 0.4
+            scores.peak["97550"] = 0.0
+        if ("98980" in raw or "98977" in raw or "98975" in raw) and features.get("rtm:setup"):
+            rtm = sum(raw.pop(c, 0.0) for c in ("98977", "98980")) + raw.get("98975", 0.0)
+            if rtm > 0 and ("98975" in raw or rtm >= 6):
+                raw["98975"] = rtm + 1.0
+                scores.peak["98975"] = 6.0
         if "98980" in raw or "98977" in raw:
             context = "98975" in raw or scores.peak.get("98980", 0.0) >= 6 or scores.peak.get("98977", 0.0) >= 6
             if not context:
@@ -438,8 +446,12 @@ class Classifier:
     def _frames(self, scores: _Scores) -> None:
         """The session's kind outranks the activities listed in it (see :data:`FRAMES`)."""
         raw = scores.raw
+        labelled = max(scores.peak.values(), default=0.0) >= 10
         for code in FRAMES:
-            if raw.get(code, 0.0) > 0 and scores.peak.get(code, 0.0) >= _FRAME_PEAK:
+            peak = scores.peak.get(code, 0.0)
+            if raw.get(code, 0.0) > 0 and peak >= _FRAME_PEAK:
+                if labelled and peak < 9 and scores.peak.get(code, 0.0) < 10:
+                    continue  # the therapist named the service ("gait training"): it stands
                 others = max((v for c, v in raw.items() if c != code), default=0.0)
                 if raw[code] <= others:
                     raw[code] = others + 1.0
@@ -447,7 +459,7 @@ class Classifier:
 
     def _remote_monitoring(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
         raw = scores.raw
-        specific = [c for c in ("98977", "98980") if c in raw]
+        specific = [c for c in ("98977", "98980") if c in raw and scores.peak.get(c, 0.0) >= 6]
         if specific and scores.peak.get("98975", 0.0) < 6:
             target = max(specific, key=lambda c: (raw[c], c))
             scores.move("98975", target)
@@ -510,6 +522,9 @@ class Classifier:
             history = 1
         if history is not None:
             levels.append(history)
+        counted = [tokens.value(s) or 0.0 for s, _e in features.get("complexity:systems_count", ())]
+        if counted:
+            levels.append(3 if max(counted) >= 4 else 2 if max(counted) >= 3 else 1)
         if levels:
             level = min(levels)
         else:

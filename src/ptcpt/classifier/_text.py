@@ -82,7 +82,7 @@ def stem(word: str) -> str:
         word = word[:-2]
     if len(word) >= 4 and word[-1] == word[-2] and word[-1] not in "lsz":
         word = word[:-1]
-    if word.endswith("e") and len(word) >= 4:
+    if word.endswith("e") and len(word) >= 5:
         word = word[:-1]
     return word
 
@@ -275,7 +275,7 @@ class Normaliser:
         if word in self._stop:
             return ()
         expansion = single.get(word)
-        if expansion is None and word.endswith("s") and len(word) > 2:
+        if expansion is None and word.endswith("s") and len(word) > 3:
             expansion = single.get(word[:-1])
         if expansion is not None:
             return expansion

@@ -23,10 +23,20 @@ KNOWN_WORDS_FILE = "known_words.txt"
 _TERM_KEYS = frozenset({"phrases"})
 _TERM_OPTIONAL = frozenset({"code", "kind", "weight"})
 _TOP_LEVEL = frozenset(
-    {"terms", "complexity", "regions", "muscles", "payers", "wounds", "groups", "estim", "rtm"}
+    {"terms", "complexity", "regions", "muscles", "payers", "wounds", "groups", "estim", "rtm", "caregiver"}
 )
 _COMPLEXITY = frozenset(
-    {"comorbidities", "none_phrases", "few_phrases", "many_phrases", "systems", "stable", "evolving", "unstable"}
+    {
+        "comorbidities",
+        "none_phrases",
+        "few_phrases",
+        "many_phrases",
+        "systems",
+        "systems_count",
+        "stable",
+        "evolving",
+        "unstable",
+    }
 )
 _SECTIONS: dict[str, frozenset[str]] = {
     "complexity": _COMPLEXITY,
@@ -35,7 +45,8 @@ _SECTIONS: dict[str, frozenset[str]] = {
     "wounds": frozenset({"words", "area_phrases"}),
     "groups": frozenset({"size_phrases", "words", "individual"}),
     "estim": frozenset({"attended", "unattended"}),
-    "rtm": frozenset({"respiratory", "cbt"}),
+    "rtm": frozenset({"respiratory", "cbt", "setup"}),
+    "caregiver": frozenset({"absent"}),
 }
 
 
