@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
@@ -32,8 +31,9 @@ from ptcpt.classifier._vocab import Lexicon, load_lexicon
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from ptcpt.catalogs import Catalog
-    from ptcpt.codes import Code
 
 __all__ = ["CONFIDENT", "MIN_EVIDENCE", "Classifier"]
 
@@ -48,7 +48,12 @@ CONFIDENT = 0.6
 MIN_EVIDENCE = 2.4
 
 _CUE, _AGAINST, _ABSTAIN, _NEUTRAL = 0, 1, 2, 3
-_KIND_NUMBER = {TermKind.CUE: _CUE, TermKind.AGAINST: _AGAINST, TermKind.ABSTAIN: _ABSTAIN, TermKind.NEUTRAL: _NEUTRAL}
+_KIND_NUMBER = {
+    TermKind.CUE: _CUE,
+    TermKind.AGAINST: _AGAINST,
+    TermKind.ABSTAIN: _ABSTAIN,
+    TermKind.NEUTRAL: _NEUTRAL,
+}
 _MAX_EVIDENCE = 5
 _EVAL_FAMILY = ("97161", "97162", "97163")
 _TAPING = ("29200", "29240", "29260", "29280", "29520", "29530", "29540", "29550")
@@ -62,13 +67,43 @@ _SECONDARY = frozenset({"before", "prior", "prep", "preparation", "precede"})
 #: pool, exercises in a group class, what was examined at an evaluation) describe that
 #: session and do not outrank it.
 FRAMES = (
-    "97150", "97552", "97164", "97161", "97546", "97545", "97755", "97750", "98960",
-    "97550", "97113", "97763", "97761", "97760", "95992", "98975", "98977", "98980",
+    "97150",
+    "97552",
+    "97164",
+    "97161",
+    "97546",
+    "97545",
+    "97755",
+    "97750",
+    "98960",
+    "97550",
+    "97113",
+    "97763",
+    "97761",
+    "97760",
+    "95992",
+    "98975",
+    "98977",
+    "98980",
 )
 _FRAME_PEAK = 6.0
 _GROUP_RAW_WORDS = frozenset(
-    {"patients", "children", "kids", "people", "participants", "members", "adults",
-     "students", "athletes", "residents", "clients", "seniors", "individuals", "persons"}
+    {
+        "patients",
+        "children",
+        "kids",
+        "people",
+        "participants",
+        "members",
+        "adults",
+        "students",
+        "athletes",
+        "residents",
+        "clients",
+        "seniors",
+        "individuals",
+        "persons",
+    }
 )
 _RTM_CODES = ("98975", "98977", "98980")
 _SPECIAL = frozenset({NUMBER, BOUNDARY, NEGATION})
@@ -258,7 +293,9 @@ class Classifier:
         self._date_and_discipline(scores, on)
         return self._rank(scores, tokens, top)
 
-    def _match(self, canon: list[str]) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
+    def _match(
+        self, canon: list[str]
+    ) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
         singles = self._singles
         pairs = self._pairs
         firsts = self._firsts
@@ -395,7 +432,9 @@ class Classifier:
                 raw["98975"] = rtm + 1.0
                 scores.peak["98975"] = 6.0
         if "98980" in raw or "98977" in raw:
-            context = "98975" in raw or scores.peak.get("98980", 0.0) >= 6 or scores.peak.get("98977", 0.0) >= 6
+            context = (
+                "98975" in raw or scores.peak.get("98980", 0.0) >= 6 or scores.peak.get("98977", 0.0) >= 6
+            )
             if not context:
                 raw.pop("98980", None)
                 raw.pop("98977", None)
@@ -426,7 +465,7 @@ class Classifier:
                 scores.evidence.setdefault(primary, []).extend(scores.evidence.get(code, ()))
 
     def _group(self, scores: _Scores, tokens: Tokens) -> None:
-        """"Three knee patients ... together": a number of people makes a group."""
+        """ "Three knee patients ... together": a number of people makes a group."""
         canon = tokens.canon
         for i, token in enumerate(canon):
             if token != NUMBER or (tokens.value(i) or 0) < 2:
@@ -499,7 +538,11 @@ class Classifier:
         levels: list[int] = []
         presentation = [
             level
-            for level, name in ((1, "complexity:stable"), (2, "complexity:evolving"), (3, "complexity:unstable"))
+            for level, name in (
+                (1, "complexity:stable"),
+                (2, "complexity:evolving"),
+                (3, "complexity:unstable"),
+            )
             if features.get(name)
         ]
         if presentation:
@@ -559,7 +602,7 @@ class Classifier:
             raw.setdefault("G0283" if medicare else "97014", raw["97032"] * 0.6)
             return
         if wound and medicare is not False:
-            order = ("G0281", "97014", "G0283")
+            order: tuple[str, ...] = ("G0281", "97014", "G0283")
         elif medicare:
             order = ("G0283", "97014")
         else:

@@ -47,9 +47,7 @@ def _weight(_: Any, attribute: attrs.Attribute[float], value: float) -> None:
 
 def _optional_code(_: Any, attribute: attrs.Attribute[str | None], value: str | None) -> None:
     if value is not None and not is_code_shaped(value):
-        raise ValueError(
-            f"{attribute.name}: must look like a CPT/HCPCS code (such as 97530), got {value!r}"
-        )
+        raise ValueError(f"{attribute.name}: must look like a CPT/HCPCS code (such as 97530), got {value!r}")
 
 
 @attrs.frozen
@@ -158,7 +156,6 @@ class Suggestions(tuple[Suggestion, ...]):
         if not self:
             return "<p>No physical-therapy code fits this description.</p>"
         rows = (
-            (rank, s.code.code, s.code.name, f"{s.score:.2f}", s.evidence)
-            for rank, s in enumerate(self, 1)
+            (rank, s.code.code, s.code.name, f"{s.score:.2f}", s.evidence) for rank, s in enumerate(self, 1)
         )
         return table_html(("rank", "code", "name", "score", "evidence"), rows, caption="Suggested codes")

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 __all__ = ["BOUNDARY", "MAX_CHARS", "NEGATION", "NUMBER", "Normaliser", "Tokens", "stem"]
 
@@ -148,9 +151,7 @@ class Normaliser:
         self._multi_first: dict[str, int] = {}
         for written, meaning in shorthand.items():
             key = tuple(_TOKEN.findall(self._prepare(written)))
-            expansion = tuple(
-                stem(w) for w in _TOKEN.findall(self._prepare(meaning)) if w not in self._stop
-            )
+            expansion = tuple(stem(w) for w in _TOKEN.findall(self._prepare(meaning)) if w not in self._stop)
             if not key:
                 continue
             if len(key) == 1:
@@ -194,9 +195,7 @@ class Normaliser:
     def _prepare(text: str) -> str:
         text = text.strip()[:MAX_CHARS].casefold()
         if not text.isascii():
-            text = "".join(
-                c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-            )
+            text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         text = _RUNS.sub(r"\1", text)
         if "/" in text:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1)], text)
