@@ -9,13 +9,24 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
 
 from ptcpt.codes import Code
 
-__all__ = ["code_from_dict", "code_to_dict", "converter", "from_json", "to_json"]
+if TYPE_CHECKING:
+    from ptcpt.classifier import Suggestion, Suggestions
+
+__all__ = [
+    "code_from_dict",
+    "code_to_dict",
+    "converter",
+    "from_json",
+    "suggestion_to_dict",
+    "suggestions_to_list",
+    "to_json",
+]
 
 T = TypeVar("T")
 
@@ -46,6 +57,21 @@ def code_to_dict(code: Code) -> dict[str, Any]:
 def code_from_dict(data: dict[str, Any]) -> Code:
     """Rebuild a :class:`Code` from :func:`code_to_dict` output."""
     return converter().structure(data, Code)
+
+
+def suggestion_to_dict(suggestion: Suggestion) -> dict[str, Any]:
+    """A compact JSON-ready dict of a classifier suggestion: the code, not all its facts."""
+    return {
+        "code": suggestion.code.code,
+        "name": suggestion.code.name,
+        "score": round(suggestion.score, 4),
+        "evidence": list(suggestion.evidence),
+    }
+
+
+def suggestions_to_list(suggestions: Suggestions) -> list[dict[str, Any]]:
+    """:func:`suggestion_to_dict` for each suggestion, best first."""
+    return [suggestion_to_dict(s) for s in suggestions]
 
 
 def to_json(value: Any, **kwargs: Any) -> str:

@@ -609,7 +609,7 @@ class Classifier:
             order = ("97014", "G0283")
         scores.evidence[order[0]] = scores.evidence.pop("97014", [])
         del raw["97014"]
-        scores.set_family(order[0], order, total, spread=0.7)
+        scores.set_family(order[0], order, total, spread=0.7 if medicare is not None else 0.9)
 
     def _dry_needling(self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens) -> None:
         count = len({tuple(tokens.canon[s:e]) for s, e in features.get("muscles:names", ())})

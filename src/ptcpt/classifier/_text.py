@@ -34,7 +34,7 @@ BOUNDARY = "|"
 NEGATION = "~no"
 
 _RUNS = re.compile(r"([^\w\s])\1+")
-_SLASHED = re.compile(r"(?<![a-z])(w/c|b/l|s/p|c/o|w/o|h/o|f/u|d/c|w/)")
+_SLASHED = re.compile(r"(?<![a-z])(?:(w/c|b/l|s/p|c/o|w/o|h/o|f/u|d/c)(?![a-z0-9])|(w/))")
 _SLASH_WORDS = {
     "w/c": " wheelchair ",
     "b/l": " bilateral ",
@@ -198,7 +198,7 @@ class Normaliser:
             text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
         text = _RUNS.sub(r"\1", text)
         if "/" in text:
-            text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1)], text)
+            text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1) or m.group(2)], text)
         if "'" in text or "\u2019" in text:
             text = _FEET.sub(r"\1 ", text)
         if ":" in text:
