@@ -87,6 +87,7 @@ FRAMES = (
     "98980",
 )
 _FRAME_PEAK = 6.0
+_FRAME_RANK = {code: rank for rank, code in enumerate(FRAMES)}
 _GROUP_RAW_WORDS = frozenset(
     {
         "patients",
@@ -197,7 +198,13 @@ class Classifier:
                     row=f"term {tid}",
                     field="phrase",
                 )
-            phrase_terms.setdefault(key, []).append(tid)
+            same = phrase_terms.setdefault(key, [])
+            # spellings that normalise alike ("massage", "massaged") are one phrase
+            twin = next((t for t in same if (terms[t].code, terms[t].kind) == (term.code, term.kind)), None)
+            if twin is None:
+                same.append(tid)
+            elif term.weight > terms[twin].weight:
+                same[same.index(twin)] = tid
         for feature, phrases in lex.features.items():
             for phrase in phrases:
                 key = self._norm.phrase(phrase)
@@ -220,9 +227,13 @@ class Classifier:
                 firsts.setdefault(key[0], []).append(entry)
         for group in (*pairs.values(), *firsts.values()):
             group.sort(key=lambda e: (-e[1], e[0]))
-        self._singles = singles
-        self._pairs = pairs
-        self._firsts = firsts
+        # first word -> (the one-word phrase, {second word: longer phrases}, longer phrases)
+        self._index: dict[str, tuple[_Entry | None, dict[str, list[_Entry]], list[_Entry]]] = {}
+        by_first: dict[str, dict[str, list[_Entry]]] = {}
+        for (one, two), group in pairs.items():
+            by_first.setdefault(one, {})[two] = group
+        for first in singles.keys() | firsts.keys():
+            self._index[first] = (singles.get(first), by_first.get(first, {}), firsts.get(first, []))
         #: (word, misspelt next word) -> phrases it may stand for; a bounded cache
         self._fuzzy: dict[tuple[str, str], list[_Entry]] = {}
         self._norm.learn(word for key in phrase_terms.keys() | phrase_features.keys() for word in key)
@@ -287,6 +298,7 @@ class Classifier:
             return Suggestions()
         spans, features = self._match(canon)
         scores = self._weigh(spans, canon)
+        self._group(scores, tokens)
         if not scores.raw:
             return Suggestions()
         self._resolve(scores, features, tokens, payer)
@@ -296,37 +308,32 @@ class Classifier:
     def _match(
         self, canon: list[str]
     ) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
-        singles = self._singles
-        pairs = self._pairs
-        firsts = self._firsts
+        index = self._index
         fuzzy = self._fuzzy
         vocabulary = self._norm.vocabulary_set
         hits: list[tuple[int, _Entry]] = []
+        lookup = index.get
         last = len(canon) - 1
         for i, token in enumerate(canon):
-            if i and canon[i - 1] == NEGATION:
+            slot = lookup(token)
+            if slot is None or (i and canon[i - 1] == NEGATION):
                 continue
-            entry = singles.get(token)
-            if entry is not None:
-                hits.append((i, entry))
-            if i == last:
-                break
+            single, seconds, longer = slot
+            if single is not None:
+                hits.append((i, single))
+            if i == last or not longer:
+                continue
             following = canon[i + 1]
-            entries = pairs.get((token, following))
+            entries = seconds.get(following)
             if entries is not None:
                 for entry in entries:
                     size = entry[1]
                     if size == 2 or canon[i : i + size] == entry[0] or self._near(canon, i, entry[0]):
                         hits.append((i, entry))
-            elif (
-                len(following) >= 3
-                and following not in vocabulary
-                and following not in _SPECIAL
-                and token in firsts
-            ):
+            elif len(following) >= 3 and following not in vocabulary and following not in _SPECIAL:
                 near = fuzzy.get((token, following))
                 if near is None:
-                    near = [e for e in firsts[token] if _one_edit(following, e[0][1])]
+                    near = [e for e in longer if _one_edit(following, e[0][1])]
                     if len(fuzzy) >= 20_000:
                         fuzzy.clear()
                     fuzzy[(token, following)] = near
@@ -415,7 +422,6 @@ class Classifier:
         self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens, payer: str | None
     ) -> None:
         raw = scores.raw
-        self._group(scores, tokens)
         if "97763" in raw:
             initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
             if initial > 0:
@@ -467,6 +473,8 @@ class Classifier:
     def _group(self, scores: _Scores, tokens: Tokens) -> None:
         """ "Three knee patients ... together": a number of people makes a group."""
         canon = tokens.canon
+        if NUMBER not in canon:
+            return
         for i, token in enumerate(canon):
             if token != NUMBER or (tokens.value(i) or 0) < 2:
                 continue
@@ -485,11 +493,15 @@ class Classifier:
     def _frames(self, scores: _Scores) -> None:
         """The session's kind outranks the activities listed in it (see :data:`FRAMES`)."""
         raw = scores.raw
+        present = [code for code in raw if code in _FRAME_RANK]
+        if not present:
+            return
+        present.sort(key=_FRAME_RANK.__getitem__)
         labelled = max(scores.peak.values(), default=0.0) >= 10
-        for code in FRAMES:
+        for code in present:
             peak = scores.peak.get(code, 0.0)
-            if raw.get(code, 0.0) > 0 and peak >= _FRAME_PEAK:
-                if labelled and peak < 9 and scores.peak.get(code, 0.0) < 10:
+            if raw[code] > 0 and peak >= _FRAME_PEAK:
+                if labelled and peak < 9:
                     continue  # the therapist named the service ("gait training"): it stands
                 others = max((v for c, v in raw.items() if c != code), default=0.0)
                 if raw[code] <= others:

@@ -203,7 +203,11 @@ class Normaliser:
             text = _FEET.sub(r"\1 ", text)
         if ":" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
-        return text.replace("+", " plus ").replace("&", " and ")
+        if "+" in text:
+            text = text.replace("+", " plus ")
+        if "&" in text:
+            text = text.replace("&", " and ")
+        return text
 
     def phrase(self, text: str) -> tuple[str, ...]:
         """Canonical tokens of a vocabulary phrase (no typo correction, no boundaries)."""
@@ -213,11 +217,22 @@ class Normaliser:
     def tokens(self, text: str, *, correct: bool = True) -> Tokens:
         """Normalise ``text`` into :class:`Tokens`."""
         raw = _TOKEN.findall(self._prepare(text))
-        canon: list[str] = []
-        source: list[int] = []
-        multi = self._multi
-        multi_first = self._multi_first
         cache = self._cache if correct else {}
+        multi_first = self._multi_first
+        if correct and "re" not in raw and multi_first.keys().isdisjoint(raw):
+            # the common case: word by word, through the cache
+            try:
+                per_word = [cache[word] for word in raw]
+            except KeyError:
+                per_word = [cache.get(word) or self._remember(word) for word in raw]
+            canon = [part for parts in per_word for part in parts]
+            source = [i for i, parts in enumerate(per_word) for _ in parts]
+            if BOUNDARY in canon:
+                self._trim_boundaries(canon, source)
+            return Tokens(canon, source, raw)
+        canon = []
+        source = []
+        multi = self._multi
         n = len(raw)
         i = 0
         while i < n:
@@ -260,6 +275,29 @@ class Normaliser:
             canon.pop()
             source.pop()
         return Tokens(canon, source, raw)
+
+    def _remember(self, word: str) -> tuple[str, ...]:
+        parts = self._canonical(word, True)
+        if len(self._cache) >= _CACHE_LIMIT:
+            self._cache.clear()
+        self._cache[word] = parts
+        return parts
+
+    @staticmethod
+    def _trim_boundaries(canon: list[str], source: list[int]) -> None:
+        """Drop leading, trailing and repeated clause boundaries, in place."""
+        keep = [
+            i
+            for i, token in enumerate(canon)
+            if token != BOUNDARY or (i > 0 and canon[i - 1] != BOUNDARY and i < len(canon) - 1)
+        ]
+        if len(keep) != len(canon):
+            canon[:] = [canon[i] for i in keep]
+            source[:] = [source[i] for i in keep]
+        while canon and canon[0] == BOUNDARY:
+            del canon[0], source[0]
+        while canon and canon[-1] == BOUNDARY:
+            del canon[-1], source[-1]
 
     def _canonical(self, word: str, correct: bool) -> tuple[str, ...]:
         if word[0].isdigit():
