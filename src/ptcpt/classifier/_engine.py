@@ -191,7 +191,7 @@ class Classifier:
         phrase_features: dict[tuple[str, ...], list[str]] = {}
         for tid, term in enumerate(terms):
             key = self._norm.phrase(term.phrase)
-            if not key:
+            if not key or all(token in _SPECIAL for token in key):
                 raise DataError(
                     f"phrase {term.phrase!r} has no words left after normalisation",
                     file="terms.toml" if term.source == "ptcpt" else term.source or "extra_terms",
@@ -208,7 +208,7 @@ class Classifier:
         for feature, phrases in lex.features.items():
             for phrase in phrases:
                 key = self._norm.phrase(phrase)
-                if key:
+                if key and not all(token in _SPECIAL for token in key):
                     phrase_features.setdefault(key, []).append(feature)
         singles: dict[str, _Entry] = {}
         pairs: dict[tuple[str, str], list[_Entry]] = {}
@@ -429,9 +429,12 @@ class Classifier:
                 scores.peak["97763"] = max(scores.peak.get("97760", 0.0), scores.peak.get("97761", 0.0))
             else:
                 del raw["97763"]
-        if "97550" in raw and not features.get("caregiver:absent"):
-            raw["97550"] *= 0.4
-            scores.peak["97550"] = 0.0
+        if "97550" in raw:
+            if not features.get("caregiver:absent"):
+                raw["97550"] *= 0.4
+                scores.peak["97550"] = 0.0
+            else:  # training a caregiver while the patient is away is the service
+                scores.peak["97550"] = max(scores.peak.get("97550", 0.0), 6.0)
         if ("98980" in raw or "98977" in raw or "98975" in raw) and features.get("rtm:setup"):
             rtm = sum(raw.pop(c, 0.0) for c in ("98977", "98980")) + raw.get("98975", 0.0)
             if rtm > 0 and ("98975" in raw or rtm >= 6):
