@@ -95,8 +95,9 @@ class TestNormalise:
         assert norm("15min") == norm("15 minutes") == ("#", "min")
         assert norm("two sets") == norm("2 sets")
 
-    def test_feet_tick_is_dropped_not_read_as_a_word(self) -> None:
-        assert norm("150'") == ("#",)
+    def test_a_tick_is_minutes_up_to_an_hour_and_feet_beyond(self) -> None:
+        assert norm("15'") == norm("15 min") == ("#", "min")
+        assert norm("150'") == norm("150 ft") == ("#", "ft")
 
     def test_endings_fold_the_same_way(self) -> None:
         assert norm("walking") == norm("walks") == norm("walked")
@@ -188,6 +189,16 @@ def test_add_on_code_needs_its_own_words_and_brings_its_primary() -> None:
 
 def test_negated_service_does_not_count() -> None:
     assert top("no e-stim today; therapeutic exercise for the hip") == "97110"
+
+
+def test_a_refusal_turns_off_its_whole_clause() -> None:
+    assert classify("pt refused e-stim and exercise") == ()
+    assert top("pt declined ultrasound and massage; gait training 200 ft") == "97116"
+
+
+def test_minutes_break_a_tie_between_named_services() -> None:
+    assert top("TE 25 min; NMR 8 min") == "97110"
+    assert top("TE 8'; NMR 25'") == "97112"
 
 
 def test_one_on_one_overrides_a_head_count() -> None:

@@ -26,7 +26,7 @@ import math
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
-from ptcpt.classifier._text import BOUNDARY, NEGATION, NUMBER, Normaliser, Tokens
+from ptcpt.classifier._text import BOUNDARY, NEGATION, NUMBER, REFUSAL, Normaliser, Tokens
 from ptcpt.classifier._vocab import Lexicon, load_lexicon
 from ptcpt.errors import DataError
 
@@ -107,7 +107,9 @@ _GROUP_RAW_WORDS = frozenset(
     }
 )
 _RTM_CODES = ("98975", "98977", "98980")
-_SPECIAL = frozenset({NUMBER, BOUNDARY, NEGATION})
+_SPECIAL = frozenset({NUMBER, BOUNDARY, NEGATION, REFUSAL})
+#: A phrase made only of these would fire on any number or negation: not allowed.
+_BARE = frozenset({NUMBER, BOUNDARY, NEGATION})
 
 # A phrase entry: canonical tokens (as a list, for fast slice comparison), its length,
 # the term ids it fires and the feature names it signals.
@@ -169,7 +171,11 @@ class Classifier:
         lex = lexicon if lexicon is not None else load_lexicon()
         self._catalog = catalog
         self._norm = Normaliser(
-            shorthand=lex.shorthand, stopwords=lex.stopwords, negations=lex.negations, known=lex.known
+            shorthand=lex.shorthand,
+            stopwords=lex.stopwords,
+            negations=lex.negations,
+            refusals=lex.refusals,
+            known=lex.known,
         )
         terms = list(lex.terms)
         for index, term in enumerate(extra_terms):
@@ -191,7 +197,7 @@ class Classifier:
         phrase_features: dict[tuple[str, ...], list[str]] = {}
         for tid, term in enumerate(terms):
             key = self._norm.phrase(term.phrase)
-            if not key or all(token in _SPECIAL for token in key):
+            if not key or all(token in _BARE for token in key):
                 raise DataError(
                     f"phrase {term.phrase!r} has no words left after normalisation",
                     file="terms.toml" if term.source == "ptcpt" else term.source or "extra_terms",
@@ -208,7 +214,7 @@ class Classifier:
         for feature, phrases in lex.features.items():
             for phrase in phrases:
                 key = self._norm.phrase(phrase)
-                if key and not all(token in _SPECIAL for token in key):
+                if key and not all(token in _BARE for token in key):
                     phrase_features.setdefault(key, []).append(feature)
         singles: dict[str, _Entry] = {}
         pairs: dict[tuple[str, str], list[_Entry]] = {}
@@ -314,9 +320,15 @@ class Classifier:
         hits: list[tuple[int, _Entry]] = []
         lookup = index.get
         last = len(canon) - 1
+        refused = False
         for i, token in enumerate(canon):
+            skip = refused
+            if token == REFUSAL:
+                refused = True
+            elif token == BOUNDARY:
+                refused = False
             slot = lookup(token)
-            if slot is None or (i and canon[i - 1] == NEGATION):
+            if slot is None or skip or (i and canon[i - 1] == NEGATION):
                 continue
             single, seconds, longer = slot
             if single is not None:
@@ -422,6 +434,8 @@ class Classifier:
         self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens, payer: str | None
     ) -> None:
         raw = scores.raw
+        if len(raw) > 1 and "min" in tokens.canon:
+            self._minutes(scores, tokens)
         if "97763" in raw:
             initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
             if initial > 0:
@@ -492,6 +506,25 @@ class Classifier:
                     scores.evidence.setdefault("97150", []).append((9.0, i, j + 1))
                     scores.peak["97150"] = 9.0
                     return
+
+    def _minutes(self, scores: _Scores, tokens: Tokens) -> None:
+        """ "TE 25 min, NMR 8 min": the service given more time is the main one."""
+        canon = tokens.canon
+        size = len(canon)
+        for code, spans in scores.evidence.items():
+            if code not in scores.raw:
+                continue
+            minutes = 0.0
+            for _weight, _start, end in spans:
+                at = end + 1 if end < size and canon[end] == "x" else end
+                if at + 1 < size and canon[at] == NUMBER and canon[at + 1] == "min":
+                    value = tokens.value(at) or 0.0
+                    if value <= 120:
+                        minutes = max(minutes, value)
+            if minutes:
+                # named services with their minutes: the minutes decide which is primary
+                factor = 1.0 if scores.peak.get(code, 0.0) >= 10 else 1.0 / 15.0
+                scores.raw[code] += min(minutes, 60.0) * factor
 
     def _frames(self, scores: _Scores) -> None:
         """The session's kind outranks the activities listed in it (see :data:`FRAMES`)."""

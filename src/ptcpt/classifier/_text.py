@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-__all__ = ["BOUNDARY", "MAX_CHARS", "NEGATION", "NUMBER", "Normaliser", "Tokens", "stem"]
+__all__ = ["BOUNDARY", "MAX_CHARS", "NEGATION", "NUMBER", "REFUSAL", "Normaliser", "Tokens", "stem"]
 
 #: The classifier reads at most this many characters (after stripping surrounding
 #: whitespace). A billing line or a daily note's plan section is far shorter; the cap
@@ -30,8 +30,11 @@ MAX_CHARS = 4000
 NUMBER = "#"
 #: Canonical token for a clause boundary (``. ; : ! ? , ( )`` and line breaks).
 BOUNDARY = "|"
-#: Canonical token for a negating word (no, not, declined, ...).
+#: Canonical token for a negating word (no, not, without): it turns off the next phrase.
 NEGATION = "~no"
+#: Canonical token for a refusal (declined, refused, held, ...): it turns off every
+#: phrase up to the end of its clause ("refused e-stim and exercise").
+REFUSAL = "~refuse"
 
 _RUNS = re.compile(r"([^\w\s])\1+")
 _SLASHED = re.compile(r"(?<![a-z])(?:(w/c|b/l|s/p|c/o|w/o|h/o|f/u|d/c)(?![a-z0-9])|(w/))")
@@ -46,7 +49,7 @@ _SLASH_WORDS = {
     "d/c": " discontinue ",
     "w/": " with ",
 }
-_FEET = re.compile(r"(\d)\s*[\u2019']")
+_TICK = re.compile(r"(\d+)\s*[\u2019']")
 _ONE_TO_ONE = re.compile(r"(?<!\d)1\s*:\s*1(?!\d)")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[.;:!?,()\[\]\n]")
 _BOUNDARY_CHARS = frozenset(".;:!?,()[]\n")
@@ -88,6 +91,12 @@ def stem(word: str) -> str:
     if word.endswith("e") and len(word) >= 5:
         word = word[:-1]
     return word
+
+
+def _tick(match: re.Match[str]) -> str:
+    """``15'`` in a note is minutes, ``150'`` is feet: PT notes use the tick for both."""
+    number = match.group(1)
+    return f"{number} min " if int(number) <= 60 else f"{number} ft "
 
 
 def _deletes(word: str) -> list[str]:
@@ -142,10 +151,12 @@ class Normaliser:
         shorthand: Mapping[str, str],
         stopwords: Iterable[str],
         negations: Iterable[str],
+        refusals: Iterable[str] = (),
         known: Iterable[str] = (),
     ) -> None:
         self._stop = frozenset(stopwords)
         self._neg = frozenset(negations)
+        self._refuse = frozenset(refusals)
         self._single: dict[str, tuple[str, ...]] = {}
         self._multi: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._multi_first: dict[str, int] = {}
@@ -200,7 +211,7 @@ class Normaliser:
         if "/" in text:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1) or m.group(2)], text)
         if "'" in text or "\u2019" in text:
-            text = _FEET.sub(r"\1 ", text)
+            text = _TICK.sub(_tick, text)
         if ":" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
         if "+" in text:
@@ -309,6 +320,8 @@ class Normaliser:
         single = self._single
         if word in self._neg:
             return (NEGATION,)
+        if word in self._refuse:
+            return (REFUSAL,)
         if word in self._stop:
             return ()
         expansion = single.get(word)

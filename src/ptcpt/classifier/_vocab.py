@@ -64,6 +64,7 @@ class Lexicon:
     shorthand: Mapping[str, str]
     stopwords: tuple[str, ...]
     negations: tuple[str, ...]
+    refusals: tuple[str, ...]
     known: tuple[str, ...]
 
 
@@ -147,9 +148,9 @@ def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = Non
         if not isinstance(value, str) or not value.strip():
             raise DataError("must map to non-empty words", file=SHORTHAND_FILE, row="[shorthand]", field=key)
     words = short["words"]
-    for key in sorted({"stopwords", "negations", "known"} - words.keys()):
+    for key in sorted({"stopwords", "negations", "refusals", "known"} - words.keys()):
         raise DataError("required list is missing", file=SHORTHAND_FILE, row="[words]", field=key)
-    for key in sorted(words.keys() - {"stopwords", "negations", "known"}):
+    for key in sorted(words.keys() - {"stopwords", "negations", "refusals", "known"}):
         raise DataError("unknown list", file=SHORTHAND_FILE, row="[words]", field=key)
     return Lexicon(
         terms=tuple(terms),
@@ -157,6 +158,7 @@ def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = Non
         shorthand=dict(table),
         stopwords=_strings(words["stopwords"], file=SHORTHAND_FILE, row="[words]", field="stopwords"),
         negations=_strings(words["negations"], file=SHORTHAND_FILE, row="[words]", field="negations"),
+        refusals=_strings(words["refusals"], file=SHORTHAND_FILE, row="[words]", field="refusals"),
         known=_strings(words["known"], file=SHORTHAND_FILE, row="[words]", field="known")
         + _known_words(read_bundled_text(KNOWN_WORDS_FILE)),
     )
