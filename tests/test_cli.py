@@ -67,3 +67,76 @@ def test_codes_filters_and_counts(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_arguments_exit_2(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+# -- ptcpt units -------------------------------------------------------------------------
+def test_units_prints_units_per_code_total_and_explanation() -> None:
+    result = run("units", "97110=33", "97140=7")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["97110", "2", "units"]
+    assert lines[1].split()[:3] == ["97140", "1", "unit"]
+    assert lines[2].split()[:3] == ["total", "3", "units"]
+    assert "CMS total-time method: 40 timed minutes make 3 units" in result.stdout
+    assert 1 <= len(lines[3:]) <= 2
+
+
+def test_units_ama_method_rounds_each_code(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["units", "97110=33", "97140=7", "--method", "ama"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[1].split()[:2] == ["97140", "0"]
+    assert "AMA per-code method" in out
+
+
+def test_units_json_shows_ties_as_bounds(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["units", "97112=20", "97110=20", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["method"] == "cms"
+    assert data["total"] == 3
+    assert data["units"] == {"97110": 2, "97112": 1}
+    assert data["minutes"] == {"97110": 20, "97112": 20}
+    assert data["bounds"] == {"97110": [1, 2], "97112": [1, 2]}
+    assert "tie" in data["explanation"]
+
+
+def test_units_accepts_lower_case_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["units", "g0283=10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["units"] == {"G0283": 1}
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["units", "97110=abc"], "minutes must be a whole number >= 0"),
+        (["units", "97110"], "write CODE=MINUTES"),
+        (["units", "97L10=10"], "is not a CPT/HCPCS code"),
+        (["units", "9711=10"], "is not a CPT/HCPCS code"),
+        (["units", "97110=-5"], "minutes must be a whole number >= 0"),
+        (["units", "97110=7.5"], "minutes must be a whole number >= 0"),
+        (["units", "97110=1441"], "at most 1440"),
+        (["units", "97110=10", "97110=5"], "97110 is given twice"),
+        (["units", "97110=10", "--method", "medicare"], "invalid choice"),
+        (["units"], "required"),
+    ],
+)
+def test_units_bad_arguments_exit_2_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+# -- ptcpt schema ------------------------------------------------------------------------
+def test_schema_visit_prints_the_json_schema() -> None:
+    from ptcpt.serialize import visit_json_schema
+
+    result = run("schema", "visit")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == visit_json_schema()
+
+
+def test_schema_of_something_unknown_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "patient"]) == 2
+    assert "invalid choice" in capsys.readouterr().err

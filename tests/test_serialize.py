@@ -1,18 +1,41 @@
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+import jsonschema
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
-from ptcpt.codes import Code
-from ptcpt.serialize import code_from_dict, code_to_dict, from_json, to_json
+from ptcpt.codes import CODE_PATTERN, Code
+from ptcpt.errors import InvalidVisit
+from ptcpt.serialize import (
+    code_from_dict,
+    code_to_dict,
+    converter,
+    from_json,
+    to_json,
+    visit_from_dict,
+    visit_from_json,
+    visit_json_schema,
+    visit_to_dict,
+    visit_to_json,
+)
+from ptcpt.units import allocate
+from ptcpt.visit import Line, Visit
 
-CODES = list(ptcpt.catalog())
+# Deferred so that collecting this file never needs the bundled catalog.
+CODES = st.deferred(lambda: st.sampled_from(list(ptcpt.catalog())))
 
 
-@given(st.sampled_from(CODES))
+@given(CODES)
 def test_code_dict_and_json_round_trip(code: Code) -> None:
     assert code_from_dict(code_to_dict(code)) == code
     assert from_json(to_json(code), Code) == code
@@ -24,3 +47,333 @@ def test_dates_and_enums_are_plain_values() -> None:
     assert data["deleted"] == "2018-01-01"
     assert data["category"] == "orthotic-prosthetic"
     assert data["replaced_by"] == ["97763"]
+
+
+# -- visits --------------------------------------------------------------------------------
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "visits"
+
+#: a marker for doc()/line_doc(): remove this key.
+DROP = object()
+
+GOOD: dict[str, Any] = {
+    "date": "2025-03-12",
+    "payer": "medicare",
+    "id": "v-17",
+    "ytd_allowed": "1480.00",
+    "lines": [
+        {"code": "97110", "units": 2, "minutes": 23, "modifiers": ["GP"]},
+        {"code": "97140", "minutes": 10, "modifiers": ["gp", "59"], "assistant_minutes": 4},
+        {"code": "97150", "group_size": 3, "modifiers": ["GP"]},
+        {"code": "97161", "description": "initial evaluation, left knee"},
+    ],
+}
+
+
+def doc(**changes: Any) -> dict[str, Any]:
+    """GOOD with top-level changes; a value of DROP removes the key."""
+    data = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        if value is DROP:
+            data.pop(key)
+        else:
+            data[key] = value
+    return data
+
+
+def line_doc(index: int, **changes: Any) -> dict[str, Any]:
+    """GOOD with changes to one line; a value of DROP removes the key."""
+    data = copy.deepcopy(GOOD)
+    for key, value in changes.items():
+        if value is DROP:
+            data["lines"][index].pop(key)
+        else:
+            data["lines"][index][key] = value
+    return data
+
+
+def test_a_good_visit_is_built_with_normalised_modifiers() -> None:
+    visit = visit_from_dict(GOOD)
+    assert visit.date == dt.date(2025, 3, 12)
+    assert visit.ytd_allowed == Decimal("1480.00")
+    assert visit.lines[1] == Line(code="97140", minutes=10, modifiers=("GP", "59"), assistant_minutes=4)
+    assert visit.lines[2].group_size == 3
+    assert visit.lines[3].units == 1 and visit.lines[3].minutes is None
+
+
+def test_only_date_and_lines_are_required() -> None:
+    visit = visit_from_dict({"date": "2025-03-12", "lines": [{"code": "97110"}]})
+    assert visit == Visit(date=dt.date(2025, 3, 12), lines=[Line(code="97110")])
+
+
+def test_visit_to_dict_is_plain_json_data() -> None:
+    data = visit_to_dict(visit_from_dict(GOOD))
+    assert data["date"] == "2025-03-12"
+    assert data["ytd_allowed"] == "1480.00"
+    assert data["lines"][1]["modifiers"] == ["GP", "59"]
+    assert list(data) == ["date", "payer", "id", "ytd_allowed", "lines"]
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_input_is_never_mutated() -> None:
+    data = copy.deepcopy(GOOD)
+    visit_from_dict(data)
+    assert data == GOOD
+
+
+def test_json_numbers_for_money_are_exact() -> None:
+    text = json.dumps(doc(ytd_allowed=0)).replace('"ytd_allowed": 0', '"ytd_allowed": 2330.10')
+    assert visit_from_json(text).ytd_allowed == Decimal("2330.10")
+    assert visit_from_dict(doc(ytd_allowed=2330)).ytd_allowed == Decimal(2330)
+
+
+def test_generic_converter_uses_the_same_strict_visit_rules() -> None:
+    visit = visit_from_dict(GOOD)
+    assert from_json(to_json(visit), Visit) == visit
+    assert json.loads(to_json(visit)) == visit_to_dict(visit)
+    with pytest.raises(InvalidVisit, match=r"^lines\[0\]\.colour: unknown field"):
+        converter().structure(line_doc(0, colour="red"), Visit)
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "message"),
+    [
+        (doc(colour="red"), "colour", "unknown field; the fields are date, lines, payer, id, ytd_allowed"),
+        (line_doc(0, colour="red"), "lines[0].colour", "unknown field; the fields are code, units"),
+        (line_doc(2, Minutes=5), "lines[2].Minutes", "unknown field"),
+        (doc(patient_name="x"), "patient_name", "unknown field"),
+        (line_doc(0, **{"k" * 50: 1}), "lines[0]." + "k" * 32 + "...", "unknown field"),
+        (doc(date=DROP), "date", "required field is missing"),
+        (doc(lines=DROP), "lines", "required field is missing"),
+        (line_doc(1, code=DROP), "lines[1].code", "required field is missing"),
+        (doc(lines=[]), "lines", "must hold at least one line"),
+        (doc(lines={"code": "97110"}), "lines", "must be a JSON array of line objects, got a dict"),
+        (doc(lines="97110"), "lines", "must be a JSON array of line objects, got '97110'"),
+        (doc(lines=[["97110", 1]]), "lines[0]", "a line must be a JSON object, got a list"),
+        (doc(lines=[None]), "lines[0]", "a line must be a JSON object, got None"),
+        (line_doc(1, minutes=-5), "lines[1].minutes", "must be a whole number >= 0, got -5"),
+        (line_doc(1, minutes=2000), "lines[1].minutes", r"must be at most 1440 \(24 hours\)"),
+        (line_doc(1, minutes="10"), "lines[1].minutes", "must be a whole number >= 0, got '10'"),
+        (line_doc(1, minutes=10.5), "lines[1].minutes", "must be a whole number >= 0, got 10.5"),
+        (line_doc(1, minutes=True), "lines[1].minutes", "must be a whole number >= 0, got True"),
+        (line_doc(0, units=0), "lines[0].units", "must be a whole number from 1 to 1000, got 0"),
+        (line_doc(0, units=None), "lines[0].units", "must be a whole number from 1 to 1000, got None"),
+        (line_doc(0, code="9711"), "lines[0].code", "must be a CPT/HCPCS code"),
+        (line_doc(0, code="97110 "), "lines[0].code", "must be a CPT/HCPCS code"),
+        (line_doc(0, code="g0283"), "lines[0].code", "must be a CPT/HCPCS code: 5 characters in upper case"),
+        (line_doc(0, code=97110), "lines[0].code", "must be a CPT/HCPCS code"),
+        (line_doc(0, modifiers="GP"), "lines[0].modifiers", "must be a list of 2-character modifiers"),
+        (line_doc(0, modifiers=None), "lines[0].modifiers", "must be a list of 2-character modifiers"),
+        (line_doc(0, modifiers=["GP", "X"]), "lines[0].modifiers[1]", "must be 2 letters or digits"),
+        (line_doc(2, group_size=0), "lines[2].group_size", "must be a whole number >= 1"),
+        (
+            line_doc(1, assistant_minutes=11),
+            "lines[1].assistant_minutes",
+            "must not exceed the line's minutes",
+        ),
+        (line_doc(3, description=["x"]), "lines[3].description", "must be text or null, got a list"),
+        (doc(date="2024-13-01"), "date", "must be an ISO date YYYY-MM-DD, got '2024-13-01'"),
+        (doc(date="2024-02-30"), "date", "must be an ISO date YYYY-MM-DD, got '2024-02-30'"),
+        (doc(date="2024-1-5"), "date", "must be an ISO date YYYY-MM-DD, got '2024-1-5'"),
+        (doc(date="20240105"), "date", "must be an ISO date YYYY-MM-DD, got '20240105'"),
+        (doc(date="2024-01-05T10:00"), "date", "must be an ISO date YYYY-MM-DD, got '2024-01-05T10:00'"),
+        (doc(date=20240105), "date", "must be an ISO date YYYY-MM-DD, got 20240105"),
+        (doc(date=None), "date", "must be an ISO date YYYY-MM-DD, got None"),
+        (doc(ytd_allowed="1,480.00"), "ytd_allowed", "must be a decimal amount >= 0"),
+        (doc(ytd_allowed="about 1500"), "ytd_allowed", "must be a decimal amount >= 0"),
+        (doc(ytd_allowed=-1), "ytd_allowed", "must be a decimal amount >= 0.*got -1"),
+        (doc(ytd_allowed=True), "ytd_allowed", "must be a decimal amount >= 0.*got True"),
+        (doc(ytd_allowed={"amount": 1}), "ytd_allowed", "must be a decimal amount >= 0.*got a dict"),
+        (doc(payer="Medicare"), "payer", "must be a payer profile id"),
+        (doc(payer=None), "payer", "must be a payer profile id"),
+        (doc(id="has space"), "id", "must be 1 to 64 characters with no whitespace"),
+        (doc(id=17), "id", "must be 1 to 64 characters with no whitespace"),
+    ],
+)
+def test_every_structural_error_names_its_path(data: Any, path: str, message: str) -> None:
+    with pytest.raises(InvalidVisit, match=f"^{re.escape(path)}: (.*)?{message}") as info:
+        visit_from_dict(data)
+    assert info.value.path == path
+    # The same document as JSON text fails the same way.
+    with pytest.raises(InvalidVisit) as again:
+        visit_from_json(json.dumps(data))
+    assert again.value.path == path
+
+
+@pytest.mark.parametrize("data", [[GOOD], "visit", None, 17])
+def test_a_visit_must_be_an_object(data: Any) -> None:
+    with pytest.raises(InvalidVisit, match=r"^a visit must be a JSON object") as info:
+        visit_from_dict(data)
+    assert info.value.path == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"date": "2025-03-12", "lines": [{"code": "97110", "description": "Jane Doe', "line 1 column"),
+        ("", "Expecting value at line 1 column 1"),
+        ('{"date": "2025-03-12",\n "lines": [}', "at line 2 column"),
+        (b"\xff\xfe\x00garbage", "not valid JSON"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+)
+def test_broken_json_is_invalid_visit_with_a_position_and_no_echo(text: str | bytes, message: str) -> None:
+    with pytest.raises(InvalidVisit) as info:
+        visit_from_json(text)
+    assert info.value.path == ""
+    assert message in str(info.value)
+    assert str(info.value).startswith("not valid JSON")
+    assert "Jane" not in str(info.value)
+
+
+def test_json_nan_for_money_is_refused() -> None:
+    text = json.dumps(doc(ytd_allowed=float("nan")))
+    with pytest.raises(InvalidVisit, match=r"^ytd_allowed: must be a decimal amount >= 0"):
+        visit_from_json(text)
+
+
+def test_bytes_are_read_as_utf8_json() -> None:
+    assert visit_from_json(json.dumps(GOOD).encode()) == visit_from_dict(GOOD)
+
+
+def test_errors_never_echo_the_description() -> None:
+    secret = "Jane Doe, MRN 12345, fell at home"
+    with pytest.raises(InvalidVisit) as info:
+        visit_from_dict(line_doc(3, description=secret, minutes=-1))
+    assert "Jane" not in str(info.value)
+    with pytest.raises(InvalidVisit) as info:
+        visit_from_dict(line_doc(3, code=secret))
+    assert "Jane" not in str(info.value)
+
+
+# -- round trips ----------------------------------------------------------------------------------
+code_strings = st.from_regex(r"\A(?:[0-9]{5}|[0-9]{4}[FTU]|[A-V][0-9]{4})\Z")
+optional_minutes = st.none() | st.integers(0, 1440)
+
+
+@st.composite
+def lines(draw: st.DrawFn) -> Line:
+    minutes = draw(optional_minutes)
+    cap = 1440 if minutes is None else minutes
+    return Line(
+        code=draw(code_strings),
+        units=draw(st.integers(1, 1000)),
+        minutes=minutes,
+        modifiers=draw(st.lists(st.from_regex(r"\A[A-Za-z0-9]{2}\Z"), max_size=4)),
+        group_size=draw(st.none() | st.integers(1, 50)),
+        assistant_minutes=draw(st.none() | st.integers(0, cap)),
+        description=draw(st.none() | st.text(max_size=40)),
+    )
+
+
+visits = st.builds(
+    Visit,
+    date=st.dates(),
+    lines=st.lists(lines(), min_size=1, max_size=5),
+    payer=st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,20}\Z"),
+    id=st.none() | st.from_regex(r"\A\S{1,64}\Z"),
+    ytd_allowed=st.none()
+    | st.decimals(min_value=0, max_value=10**9, allow_nan=False, allow_infinity=False, places=2)
+    | st.decimals(min_value=0, max_value=10**30, allow_nan=False, allow_infinity=False),
+)
+
+
+@given(visits)
+def test_visit_dict_and_json_round_trip(visit: Visit) -> None:
+    assert visit_from_dict(visit_to_dict(visit)) == visit
+    assert visit_from_json(visit_to_json(visit)) == visit
+    assert visit_from_json(visit_to_json(visit, indent=2)) == visit
+
+
+@given(visits)
+def test_every_visit_we_write_is_valid_under_the_schema(visit: Visit) -> None:
+    jsonschema.validate(json.loads(visit_to_json(visit)), SCHEMA, cls=jsonschema.Draft202012Validator)
+
+
+# -- the JSON Schema -------------------------------------------------------------------------------
+SCHEMA = visit_json_schema()
+
+
+def test_schema_is_a_valid_draft_2020_12_schema() -> None:
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["$defs"]["line"]["properties"]["code"]["pattern"] == CODE_PATTERN.pattern
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        GOOD,
+        {"date": "2025-03-12", "lines": [{"code": "97110"}]},
+        doc(ytd_allowed=1480.5, id=None),
+        doc(ytd_allowed=None, payer="acme.ppo-2025"),
+        json.loads((EXAMPLES / "knee_rehab.json").read_text()),
+    ],
+)
+def test_schema_accepts_what_the_converter_accepts(data: dict[str, Any]) -> None:
+    jsonschema.validate(data, SCHEMA, cls=jsonschema.Draft202012Validator)
+    visit_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        doc(colour="red"),
+        line_doc(0, colour="red"),
+        doc(date=DROP),
+        doc(lines=[]),
+        doc(lines=[None]),
+        doc(date="2024-13-01"),
+        doc(date="20240105"),
+        line_doc(1, minutes=-5),
+        line_doc(1, minutes=2000),
+        line_doc(1, minutes="10"),
+        line_doc(1, minutes=10.5),
+        line_doc(0, units=0),
+        line_doc(0, code="9711"),
+        line_doc(0, code="g0283"),
+        line_doc(0, modifiers="GP"),
+        line_doc(0, modifiers=["GPX"]),
+        line_doc(2, group_size=0),
+        doc(ytd_allowed="1,480.00"),
+        doc(ytd_allowed="-5"),
+        doc(ytd_allowed=-1),
+        doc(payer="Medicare"),
+        doc(id="has space"),
+        doc(id=""),
+    ],
+)
+def test_schema_rejects_what_the_converter_rejects(data: dict[str, Any]) -> None:
+    assert not jsonschema.Draft202012Validator(SCHEMA).is_valid(data)
+    with pytest.raises(InvalidVisit):
+        visit_from_dict(data)
+
+
+def test_schema_limits_are_documented_gaps() -> None:
+    # JSON Schema cannot compare two fields or know the calendar; the converter can.
+    for data in (doc(date="2024-02-30"), line_doc(1, assistant_minutes=11)):
+        assert jsonschema.Draft202012Validator(SCHEMA).is_valid(data)
+        with pytest.raises(InvalidVisit):
+            visit_from_dict(data)
+    assert "assistant_minutes" in (visit_json_schema.__doc__ or "")
+
+
+# -- the sample visits ----------------------------------------------------------------------
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.name)
+def test_sample_visits_parse_and_bill_the_units_their_minutes_support(path: Path) -> None:
+    visit = visit_from_json(path.read_text())
+    assert visit_from_json(visit_to_json(visit)) == visit
+    timed = {line.code: line.minutes for line in visit.lines if line.minutes is not None}
+    plan = allocate(timed, method="cms" if visit.payer == "medicare" else "ama")
+    assert plan.allows({line.code: line.units for line in visit.lines if line.code in timed})
+
+
+def test_knee_rehab_sample_is_the_documented_visit() -> None:
+    visit = visit_from_json((EXAMPLES / "knee_rehab.json").read_text())
+    assert visit.date == dt.date(2025, 3, 12)
+    assert visit.payer == "medicare"
+    assert [(line.code, line.minutes, line.units) for line in visit.lines] == [
+        ("97110", 23, 1),
+        ("97140", 10, 1),
+        ("97530", 15, 1),
+    ]
+    assert all(line.modifiers == ("GP",) for line in visit.lines)

@@ -13,9 +13,13 @@ from typing import TYPE_CHECKING, Any
 from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
+    from ptcpt import serialize as serialize
+    from ptcpt import units as units
     from ptcpt.catalogs import Catalog, catalog
     from ptcpt.classifier import Suggestion, Term, classify, classify_many
     from ptcpt.codes import Category, Code, TherapyList, Timing
+    from ptcpt.units import UnitPlan
+    from ptcpt.visit import Line, Visit
 
 __version__ = "0.1.0"
 
@@ -31,7 +35,13 @@ _LAZY: dict[str, str] = {
     "Code": "ptcpt.codes",
     "TherapyList": "ptcpt.codes",
     "Timing": "ptcpt.codes",
+    "Line": "ptcpt.visit",
+    "UnitPlan": "ptcpt.units",
+    "Visit": "ptcpt.visit",
 }
+
+#: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
+_LAZY_MODULES = frozenset({"serialize", "units"})
 
 __all__ = [
     "Catalog",
@@ -39,13 +49,16 @@ __all__ = [
     "Code",
     "DataError",
     "InvalidVisit",
+    "Line",
     "PluginError",
     "PtcptError",
     "Suggestion",
     "Term",
     "TherapyList",
     "Timing",
+    "UnitPlan",
     "UnknownCode",
+    "Visit",
     "__version__",
     "catalog",
     "classify",
@@ -54,6 +67,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        submodule = importlib.import_module(f"ptcpt.{name}")
+        globals()[name] = submodule
+        return submodule
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ptcpt' has no attribute {name!r}")
@@ -63,4 +80,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__all__) | _LAZY_MODULES)

@@ -177,6 +177,67 @@ def _cmd_classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- ptcpt units -----------------------------------------------------------------------
+def _minutes_arg(value: str) -> tuple[str, int]:
+    """``CODE=MINUTES`` -> (code, minutes), with a message saying what a good one looks like."""
+    from ptcpt.codes import is_code_shaped
+    from ptcpt.visit import MAX_MINUTES
+
+    code, sep, minutes = value.partition("=")
+    code = code.strip().upper()
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{value!r}: write CODE=MINUTES, e.g. 97110=33")
+    if not is_code_shaped(code):
+        raise argparse.ArgumentTypeError(
+            f"{value!r}: {code!r} is not a CPT/HCPCS code; use 5 characters such as 97110 or G0283"
+        )
+    minutes = minutes.strip()
+    if not minutes.isascii() or not minutes.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r}: minutes must be a whole number >= 0, e.g. {code}=33")
+    if int(minutes) > MAX_MINUTES:
+        raise argparse.ArgumentTypeError(f"{value!r}: minutes must be at most {MAX_MINUTES} (24 hours)")
+    return code, int(minutes)
+
+
+def _cmd_units(args: argparse.Namespace) -> int:
+    from ptcpt.units import allocate
+
+    minutes: dict[str, int] = {}
+    for code, value in args.minutes:
+        if code in minutes:
+            raise UsageError(f"{code} is given twice; give each code once with its total minutes for the day")
+        minutes[code] = value
+    plan = allocate(minutes, method=args.method)
+    if args.json:
+        _print_json(
+            {
+                "method": plan.method,
+                "total": plan.total,
+                "total_minutes": plan.total_minutes,
+                "units": dict(plan),
+                "minutes": dict(plan.minutes),
+                "bounds": {code: list(plan.bounds(code)) for code in plan},
+                "explanation": plan.explain(),
+            }
+        )
+        return EXIT_OK
+    for code, value in plan.minutes:
+        units = plan[code]
+        print(f"{code}  {units:>3} unit{'' if units == 1 else 's'}  ({value} min)")
+    print(f"total  {plan.total:>3} unit{'' if plan.total == 1 else 's'}  ({plan.total_minutes} min)")
+    print(plan.explain())
+    return EXIT_OK
+
+
+# -- ptcpt schema ----------------------------------------------------------------------
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from ptcpt.serialize import visit_json_schema
+
+    schemas = {"visit": visit_json_schema}
+    _print_json(schemas[args.name]())
+    return EXIT_OK
+
+
 # -- the parser ------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser; each sub-command sets ``handler``."""
@@ -208,6 +269,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--on", type=_date_arg, help="date of service (YYYY-MM-DD; default today)")
     p.add_argument("--json", action="store_true", help="print JSON (JSON Lines when reading stdin)")
     p.set_defaults(handler=_cmd_classify)
+
+    p = sub.add_parser(
+        "units",
+        help="units per timed code under the 8-minute rule",
+        description="Units per timed 15-minute code from the day's minutes, e.g. "
+        "`ptcpt units 97110=33 97140=7`. CMS (Medicare) counts total time; AMA rounds each code.",
+    )
+    p.add_argument("minutes", nargs="+", type=_minutes_arg, metavar="CODE=MINUTES")
+    p.add_argument(
+        "--method", choices=("cms", "ama"), default="cms", help="cms total time (default) or ama per code"
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(handler=_cmd_units)
+
+    p = sub.add_parser("schema", help="print a JSON Schema, e.g. for a visit")
+    p.add_argument("name", choices=("visit",), help="which schema")
+    p.set_defaults(handler=_cmd_schema)
     return parser
 
 

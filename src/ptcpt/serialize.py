@@ -2,6 +2,12 @@
 
 Models never know about JSON; this module owns the single cattrs converter that turns
 them into plain data and back. Dates are ISO strings, enums their values, tuples lists.
+
+Visits come from other systems, so their converter is strict and hand-written (it is on
+the hot path of a batch scrubber): unknown keys, wrong JSON types, malformed dates and
+broken JSON all raise :class:`~ptcpt.errors.InvalidVisit` with the path of the field
+(``lines[0].colour: unknown field``). :func:`visit_json_schema` describes the same
+format for systems that validate before they call ptcpt.
 """
 
 from __future__ import annotations
@@ -9,11 +15,15 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
 
-from ptcpt.codes import Code
+from ptcpt.codes import CODE_PATTERN, Code
+from ptcpt.errors import InvalidVisit
+from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit, _show, _under
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
@@ -26,6 +36,11 @@ __all__ = [
     "suggestion_to_dict",
     "suggestions_to_list",
     "to_json",
+    "visit_from_dict",
+    "visit_from_json",
+    "visit_json_schema",
+    "visit_to_dict",
+    "visit_to_json",
 ]
 
 T = TypeVar("T")
@@ -37,6 +52,12 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, lambda v, _: _parse_date(v))
+    # Visits and lines go through the strict hand-written converter below, so the generic
+    # to_json/from_json and the visit_* functions can never disagree.
+    conv.register_unstructure_hook(Visit, visit_to_dict)
+    conv.register_unstructure_hook(Line, _line_to_dict)
+    conv.register_structure_hook(Visit, lambda v, _: visit_from_dict(v))
+    conv.register_structure_hook(Line, lambda v, _: _line_from_dict(v, ""))
     return conv
 
 
@@ -82,3 +103,218 @@ def to_json(value: Any, **kwargs: Any) -> str:
 def from_json(text: str | bytes, cls: type[T]) -> T:
     """Parse JSON text into ``cls`` with the shared converter."""
     return converter().structure(json.loads(text), cls)
+
+
+# -- visits ----------------------------------------------------------------------------
+_VISIT_KEYS = ("date", "lines", "payer", "id", "ytd_allowed")
+_LINE_KEYS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
+_VISIT_KEY_SET = frozenset(_VISIT_KEYS)
+_LINE_KEY_SET = frozenset(_LINE_KEYS)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _key_name(key: object) -> str:
+    """An unknown key as it appears in a path: short keys verbatim, long ones cut."""
+    text = key if isinstance(key, str) else repr(key)
+    return text if len(text) <= 32 else text[:32] + "..."
+
+
+def _check_keys(data: dict[str, Any], known: frozenset[str], order: tuple[str, ...], prefix: str) -> None:
+    if data.keys() <= known:
+        return
+    unknown = next(k for k in data if k not in known)
+    where = f"{prefix}.{_key_name(unknown)}" if prefix else _key_name(unknown)
+    raise InvalidVisit(where, f"unknown field; the fields are {', '.join(order)}")
+
+
+def _visit_date(value: Any) -> dt.date:
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+    elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    raise InvalidVisit("date", f"must be an ISO date YYYY-MM-DD, got {_show(value)}")
+
+
+def _line_from_dict(data: Any, where: str) -> Line:
+    if type(data) is not dict:
+        raise InvalidVisit(where, f"a line must be a JSON object, got {_show(data)}")
+    _check_keys(data, _LINE_KEY_SET, _LINE_KEYS, where)
+    if "code" not in data:
+        raise InvalidVisit(f"{where}.code" if where else "code", "required field is missing")
+    try:
+        return Line(**data)
+    except InvalidVisit as exc:
+        raise _under(where, exc) if where else exc from None
+
+
+def visit_from_dict(data: Any) -> Visit:
+    """Build a :class:`~ptcpt.visit.Visit` from plain data such as parsed JSON.
+
+    ``date`` is ISO text (``"2025-03-12"``) or a ``datetime.date``; ``lines`` a
+    non-empty list of objects; ``ytd_allowed`` a number or plain decimal text. Codes must
+    be upper case as billed; modifiers may be lower case (they are upper-cased). Anything
+    else raises
+    :class:`~ptcpt.errors.InvalidVisit` naming the path, e.g. ``lines[0].colour``.
+    """
+    if type(data) is not dict:
+        raise InvalidVisit("", f"a visit must be a JSON object, got {_show(data)}")
+    _check_keys(data, _VISIT_KEY_SET, _VISIT_KEYS, "")
+    for key in ("date", "lines"):
+        if key not in data:
+            raise InvalidVisit(key, "required field is missing")
+    raw_lines = data["lines"]
+    if type(raw_lines) is not list and type(raw_lines) is not tuple:
+        raise InvalidVisit("lines", f"must be a JSON array of line objects, got {_show(raw_lines)}")
+    if not raw_lines:
+        raise InvalidVisit("lines", "must hold at least one line; a visit bills something")
+    lines = [_line_from_dict(item, f"lines[{i}]") for i, item in enumerate(raw_lines)]
+    kwargs = {key: data[key] for key in ("payer", "id", "ytd_allowed") if key in data}
+    return Visit(date=_visit_date(data["date"]), lines=lines, **kwargs)
+
+
+def _line_to_dict(line: Line) -> dict[str, Any]:
+    return {
+        "code": line.code,
+        "units": line.units,
+        "minutes": line.minutes,
+        "modifiers": list(line.modifiers),
+        "group_size": line.group_size,
+        "assistant_minutes": line.assistant_minutes,
+        "description": line.description,
+    }
+
+
+def visit_to_dict(visit: Visit) -> dict[str, Any]:
+    """A JSON-ready dict of every field; ``ytd_allowed`` is decimal text, exact to the cent.
+
+    ``visit_from_dict(visit_to_dict(v)) == v`` for every visit.
+    """
+    return {
+        "date": visit.date.isoformat(),
+        "payer": visit.payer,
+        "id": visit.id,
+        "ytd_allowed": None if visit.ytd_allowed is None else format(visit.ytd_allowed, "f"),
+        "lines": [_line_to_dict(line) for line in visit.lines],
+    }
+
+
+def visit_from_json(text: str | bytes) -> Visit:
+    """Parse and validate one visit from JSON text.
+
+    Numbers with a fraction are read as ``Decimal``, so ``"ytd_allowed": 1250.10`` is
+    exact. Broken JSON raises :class:`~ptcpt.errors.InvalidVisit` with an empty path
+    and the position of the error; the text itself is never echoed.
+    """
+    try:
+        data = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise InvalidVisit("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidVisit("", f"not valid JSON: the bytes are not UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise InvalidVisit("", "not valid JSON for a visit: nested too deeply") from None
+    except TypeError:
+        raise InvalidVisit("", f"JSON text must be str or bytes, got {_show(text)}") from None
+    return visit_from_dict(data)
+
+
+def visit_to_json(visit: Visit, *, indent: int | None = None) -> str:
+    """JSON text for a visit; :func:`visit_from_json` reads it back to an equal visit."""
+    return json.dumps(visit_to_dict(visit), indent=indent)
+
+
+def visit_json_schema() -> dict[str, Any]:
+    """A JSON Schema (draft 2020-12) for the visit format :func:`visit_from_json` reads.
+
+    Other systems can validate with it before calling ptcpt. It checks everything the
+    converter checks except what JSON Schema cannot say: that the date exists on the
+    calendar (``2024-02-30``) and that ``assistant_minutes`` does not exceed ``minutes``.
+    """
+    whole_minutes = {"type": "integer", "minimum": 0, "maximum": MAX_MINUTES}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "urn:ptcpt:schema:visit:1",
+        "title": "ptcpt visit",
+        "description": (
+            "One patient's billed therapy services on one date of service, for one payer. "
+            "Carries no patient-identifying data."
+        ),
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["date", "lines"],
+        "properties": {
+            "date": {
+                "description": "Date of service, ISO YYYY-MM-DD.",
+                "type": "string",
+                "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+                "format": "date",
+            },
+            "lines": {
+                "description": "The billed lines; at least one.",
+                "type": "array",
+                "minItems": 1,
+                "items": {"$ref": "#/$defs/line"},
+            },
+            "payer": {
+                "description": "A payer profile id such as medicare, medicaid or commercial.",
+                "type": "string",
+                "pattern": r"^[a-z0-9][a-z0-9_.-]*$",
+                "maxLength": MAX_ID_LENGTH,
+                "default": "medicare",
+            },
+            "id": {
+                "description": "The caller's opaque key for the visit.",
+                "type": ["string", "null"],
+                "pattern": r"^\S+$",
+                "maxLength": MAX_ID_LENGTH,
+            },
+            "ytd_allowed": {
+                "description": "Allowed therapy spend so far this year (for Medicare's KX threshold).",
+                "anyOf": [
+                    {"type": "number", "minimum": 0},
+                    {"type": "string", "pattern": r"^\+?[0-9]+(\.[0-9]+)?$"},
+                    {"type": "null"},
+                ],
+            },
+        },
+        "$defs": {
+            "line": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["code"],
+                "properties": {
+                    "code": {
+                        "description": "A CPT or HCPCS code, upper case: 97110, 0552T, G0283.",
+                        "type": "string",
+                        "pattern": CODE_PATTERN.pattern,
+                    },
+                    "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS, "default": 1},
+                    "minutes": {
+                        "description": "Timed minutes spent on this code that day.",
+                        "anyOf": [whole_minutes, {"type": "null"}],
+                    },
+                    "modifiers": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": "^[A-Za-z0-9]{2}$"},
+                        "default": [],
+                    },
+                    "group_size": {
+                        "description": "Patients treated together (group therapy).",
+                        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+                    },
+                    "assistant_minutes": {
+                        "description": "Minutes of this line furnished by a PTA; at most minutes.",
+                        "anyOf": [whole_minutes, {"type": "null"}],
+                    },
+                    "description": {
+                        "description": "Free text about the service, for the classifier.",
+                        "type": ["string", "null"],
+                    },
+                },
+            }
+        },
+    }

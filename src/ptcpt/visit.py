@@ -1,0 +1,273 @@
+"""A visit and its billed lines: the values every other part of ptcpt reasons about.
+
+Both classes check their *structure* where they are born (types, ranges, the shape of a
+code) and raise :class:`~ptcpt.errors.InvalidVisit` naming the field and the fix.
+Whether a well-shaped code is known, deleted or wrongly paired is a *semantic* question:
+the rule engine reports those as findings, so a batch scrubber sees every problem rather
+than stopping at the first.
+
+A visit carries no patient data: no names, birth dates or member ids. ``description`` is
+free text for the classifier, so error messages never echo it.
+
+Dict and JSON conversion lives in :mod:`ptcpt.serialize`, never here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import operator
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import attrs
+
+from ptcpt.codes import is_code_shaped
+from ptcpt.errors import InvalidVisit
+
+__all__ = [
+    "MAX_ID_LENGTH",
+    "MAX_MINUTES",
+    "MAX_UNITS",
+    "PAYER_PATTERN",
+    "Line",
+    "Visit",
+]
+
+#: A day has 1440 minutes; more on one line means a typo or several days on one line.
+MAX_MINUTES = 1440
+#: Far above any real line (MUEs for PT codes are single digits); catches typos.
+MAX_UNITS = 1000
+#: The longest visit id or payer id we accept: ids are keys, not documents.
+MAX_ID_LENGTH = 64
+#: A payer profile id: lower case, digits, ``_``, ``.`` and ``-``.
+PAYER_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
+_MODIFIER = re.compile(r"[A-Z0-9]{2}")
+_NO_SPACE = re.compile(r"\S+")
+#: A plain, non-negative decimal amount as text: digits with an optional fraction.
+_DECIMAL_TEXT = re.compile(r"\+?\d+(?:\.\d+)?")
+
+
+def _show(value: object) -> str:
+    """How an offending value appears in a message: short values verbatim, never long text."""
+    if value is None or isinstance(value, bool | int | Decimal):
+        return repr(value) if not isinstance(value, Decimal) else str(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, str):
+        if len(value) <= 16 and value.isprintable():
+            return repr(value)
+        return f"a {len(value)}-character string"
+    article = "an" if type(value).__name__[:1].lower() in "aeiou" else "a"
+    return f"{article} {type(value).__name__}"
+
+
+def _under(prefix: str, exc: InvalidVisit) -> InvalidVisit:
+    """The same error, with its path placed under ``prefix`` (``lines[2]`` + ``minutes``)."""
+    path = f"{prefix}.{exc.path}" if exc.path else prefix
+    return InvalidVisit(path, exc.reason)
+
+
+def _whole_number(value: Any, path: str, low: int, high: int | None, wanted: str) -> int:
+    """``value`` as a plain int in ``[low, high]``, or InvalidVisit saying ``wanted``.
+
+    Integer-like values (numpy integers, anything with ``__index__``) become ``int`` so
+    equality and JSON output stay simple. ``bool`` is refused: ``True`` minutes is a bug.
+    """
+    if type(value) is not int:
+        if isinstance(value, bool) or not hasattr(value, "__index__"):
+            raise InvalidVisit(path, f"{wanted}, got {_show(value)}")
+        value = operator.index(value)
+    if value < low:
+        raise InvalidVisit(path, f"{wanted}, got {value}")
+    if high is not None and value > high:
+        if high == MAX_MINUTES:
+            raise InvalidVisit(
+                path,
+                f"must be at most {MAX_MINUTES} (24 hours); bill each date of service on its "
+                f"own line, got {value}",
+            )
+        raise InvalidVisit(path, f"{wanted}, got {value}")
+    result: int = value
+    return result
+
+
+def _line_units(value: Any) -> int:
+    return _whole_number(value, "units", 1, MAX_UNITS, f"must be a whole number from 1 to {MAX_UNITS}")
+
+
+def _minutes(value: Any) -> int | None:
+    if value is None:
+        return None
+    return _whole_number(value, "minutes", 0, MAX_MINUTES, "must be a whole number >= 0")
+
+
+def _assistant_minutes(value: Any) -> int | None:
+    if value is None:
+        return None
+    return _whole_number(value, "assistant_minutes", 0, MAX_MINUTES, "must be a whole number >= 0")
+
+
+def _group_size(value: Any) -> int | None:
+    if value is None:
+        return None
+    return _whole_number(
+        value, "group_size", 1, None, "must be a whole number >= 1 (the patients treated together)"
+    )
+
+
+def _code(value: Any) -> str:
+    if not is_code_shaped(value):
+        raise InvalidVisit(
+            "code",
+            "must be a CPT/HCPCS code: 5 characters in upper case such as 97110, 0552T "
+            f"or G0283, got {_show(value)}",
+        )
+    result: str = value
+    return result
+
+
+def _modifiers(value: Any) -> tuple[str, ...]:
+    """Upper-case, de-duplicated modifiers in the order given."""
+    if not isinstance(value, list | tuple):
+        raise InvalidVisit(
+            "modifiers",
+            f"must be a list of 2-character modifiers such as ['GP', 'KX'], got {_show(value)}",
+        )
+    seen: dict[str, None] = {}
+    for i, item in enumerate(value):
+        if not isinstance(item, str) or not _MODIFIER.fullmatch(upper := item.upper()):
+            raise InvalidVisit(
+                f"modifiers[{i}]", f"must be 2 letters or digits such as GP, KX or 59, got {_show(item)}"
+            )
+        seen[upper] = None
+    return tuple(seen)
+
+
+def _description(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidVisit("description", f"must be text or null, got {_show(value)}")
+
+
+@attrs.frozen(kw_only=True)
+class Line:
+    """One billed line of a visit: a code, its units and the minutes behind them.
+
+    ``minutes`` are the timed minutes spent on this code that day (``None`` for untimed
+    codes, or when unknown); ``assistant_minutes`` are the part of them a PTA furnished,
+    which Medicare's CQ rule needs. Build a changed line with ``attrs.evolve``.
+    """
+
+    code: str = attrs.field(converter=_code)
+    units: int = attrs.field(default=1, converter=_line_units)
+    minutes: int | None = attrs.field(default=None, converter=_minutes)
+    modifiers: tuple[str, ...] = attrs.field(default=(), converter=_modifiers)
+    group_size: int | None = attrs.field(default=None, converter=_group_size)
+    assistant_minutes: int | None = attrs.field(default=None, converter=_assistant_minutes)
+    description: str | None = attrs.field(default=None, converter=_description)
+
+    def __attrs_post_init__(self) -> None:
+        # Cross-field check: needs both values, so it runs after every converter.
+        if (
+            self.assistant_minutes is not None
+            and self.minutes is not None
+            and self.assistant_minutes > self.minutes
+        ):
+            raise InvalidVisit(
+                "assistant_minutes",
+                f"must not exceed the line's minutes ({self.minutes}), got {self.assistant_minutes}",
+            )
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    got = "a datetime (pass its .date())" if isinstance(value, dt.datetime) else _show(value)
+    raise InvalidVisit(
+        "date",
+        f"must be a datetime.date (ptcpt.serialize reads ISO text such as 2025-03-12), got {got}",
+    )
+
+
+def _lines(value: Any) -> tuple[Line, ...]:
+    if not isinstance(value, list | tuple):
+        raise InvalidVisit("lines", f"must be a list or tuple of ptcpt.Line, got {_show(value)}")
+    lines = tuple(value)
+    if not lines:
+        raise InvalidVisit("lines", "must hold at least one line; a visit bills something")
+    for i, line in enumerate(lines):
+        if type(line) is not Line:
+            raise InvalidVisit(
+                f"lines[{i}]",
+                f"must be a ptcpt.Line, got {_show(line)} "
+                "(ptcpt.serialize.visit_from_dict builds lines from plain data)",
+            )
+    return lines
+
+
+def _payer(value: Any) -> str:
+    if isinstance(value, str) and len(value) <= MAX_ID_LENGTH and PAYER_PATTERN.fullmatch(value):
+        return value
+    raise InvalidVisit(
+        "payer",
+        "must be a payer profile id: lower-case letters, digits, '_', '.' or '-', "
+        f"such as 'medicare' or 'commercial', at most {MAX_ID_LENGTH} characters, got {_show(value)}",
+    )
+
+
+def _visit_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) <= MAX_ID_LENGTH and _NO_SPACE.fullmatch(value):
+        return value
+    # The id is the caller's own key: say what is wrong with it without echoing it.
+    got = f"a {len(value)}-character string" if isinstance(value, str) else _show(value)
+    raise InvalidVisit("id", f"must be 1 to {MAX_ID_LENGTH} characters with no whitespace, got {got}")
+
+
+def _money(value: Any) -> Decimal | None:
+    """A non-negative, finite Decimal from a Decimal, int, plain decimal text or finite float."""
+    wanted = "must be a decimal amount >= 0 such as '1250.00'"
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, bool):
+        raise InvalidVisit("ytd_allowed", f"{wanted}, got {value!r}")
+    elif isinstance(value, int):
+        amount = Decimal(value)
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidVisit("ytd_allowed", f"{wanted}, got {value!r}")
+        amount = Decimal(repr(value))  # the shortest text that round-trips: 0.1 -> 0.1
+    elif isinstance(value, str):
+        if not _DECIMAL_TEXT.fullmatch(value):
+            raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}")
+        try:
+            amount = Decimal(value)
+        except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
+            raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}") from None
+    else:
+        raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}")
+    if not amount.is_finite() or amount < 0:
+        raise InvalidVisit("ytd_allowed", f"{wanted}, got {amount}")
+    return amount.copy_abs() if amount.is_signed() else amount  # -0.00 -> 0.00
+
+
+@attrs.frozen(kw_only=True)
+class Visit:
+    """One patient's billed services on one date of service, for one payer.
+
+    ``payer`` names a payer profile (``"medicare"``, ``"medicaid"``, ``"commercial"``
+    or one a plugin registers); only its shape is checked here, whether it exists is the
+    rule engine's question. ``ytd_allowed`` is the patient's allowed therapy spend so far
+    this year, which Medicare's KX threshold needs. ``id`` is the caller's opaque key.
+    """
+
+    date: dt.date = attrs.field(converter=_date)
+    lines: tuple[Line, ...] = attrs.field(converter=_lines)
+    payer: str = attrs.field(default="medicare", converter=_payer)
+    id: str | None = attrs.field(default=None, converter=_visit_id)
+    ytd_allowed: Decimal | None = attrs.field(default=None, converter=_money)

@@ -1,0 +1,260 @@
+"""Line and Visit: structural validation where the values are born."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import pytest
+
+import ptcpt
+from ptcpt.errors import InvalidVisit, PtcptError
+from ptcpt.visit import Line, Visit
+
+DAY = dt.date(2025, 3, 12)
+
+
+class FakeNumpyInt:
+    """Stands in for numpy.int64: an integer-like value that is not an int."""
+
+    def __init__(self, value: int) -> None:
+        self.value = value
+
+    def __index__(self) -> int:
+        return self.value
+
+
+def visit(**changes: Any) -> Visit:
+    fields: dict[str, Any] = {"date": DAY, "lines": (Line(code="97110", minutes=23, units=2),)}
+    fields.update(changes)
+    return Visit(**fields)
+
+
+def raises_at(path: str, match: str) -> Any:
+    """pytest.raises for an InvalidVisit at exactly ``path``; returns the context manager."""
+    return pytest.raises(InvalidVisit, match=f"^{re.escape(path)}: (.*)?{match}")
+
+
+# -- Line: the good cases ----------------------------------------------------------------
+def test_line_defaults_are_one_unit_and_nothing_else() -> None:
+    line = Line(code="97161")
+    assert (line.units, line.minutes, line.modifiers) == (1, None, ())
+    assert (line.group_size, line.assistant_minutes, line.description) == (None, None, None)
+
+
+def test_line_is_keyword_only_frozen_and_slotted() -> None:
+    line = Line(code="97110", minutes=23, units=2)
+    with pytest.raises(TypeError):
+        Line("97110")  # type: ignore[misc]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        line.units = 3  # type: ignore[misc]
+    assert not hasattr(line, "__dict__")
+    assert attrs.evolve(line, units=1).units == 1
+    assert hash(line) == hash(Line(code="97110", minutes=23, units=2))
+
+
+def test_modifiers_are_upper_cased_deduplicated_and_keep_their_order() -> None:
+    line = Line(code="97140", modifiers=["gp", "59", "GP", "kx", "59"])
+    assert line.modifiers == ("GP", "59", "KX")
+
+
+def test_integer_like_values_become_plain_ints() -> None:
+    line = Line(code="97110", minutes=FakeNumpyInt(23), units=FakeNumpyInt(2))
+    assert line.minutes == 23 and type(line.minutes) is int
+    assert line.units == 2 and type(line.units) is int
+
+
+def test_assistant_minutes_may_equal_minutes_or_stand_alone() -> None:
+    assert Line(code="97110", minutes=20, assistant_minutes=20).assistant_minutes == 20
+    assert Line(code="97110", assistant_minutes=5).assistant_minutes == 5
+
+
+def test_well_shaped_unknown_and_deleted_codes_are_not_structural_errors() -> None:
+    # 97762 was deleted in 2018 and 99999 is not a PT code: the rule engine reports them.
+    assert Line(code="97762").code == "97762"
+    assert Line(code="99999").code == "99999"
+    assert Line(code="G0283").code == "G0283"
+    assert Line(code="0552T").code == "0552T"
+
+
+# -- Line: every structural error ---------------------------------------------------------
+@pytest.mark.parametrize(
+    ("changes", "path", "message"),
+    [
+        ({"minutes": -5}, "minutes", "must be a whole number >= 0, got -5"),
+        ({"minutes": 1441}, "minutes", r"must be at most 1440 \(24 hours\)"),
+        ({"minutes": 12.5}, "minutes", "must be a whole number >= 0, got 12.5"),
+        ({"minutes": 15.0}, "minutes", "must be a whole number >= 0, got 15.0"),
+        ({"minutes": "15"}, "minutes", "must be a whole number >= 0, got '15'"),
+        ({"minutes": True}, "minutes", "must be a whole number >= 0, got True"),
+        ({"minutes": Decimal("15")}, "minutes", "must be a whole number >= 0, got 15"),
+        ({"units": 0}, "units", "must be a whole number from 1 to 1000, got 0"),
+        ({"units": -1}, "units", "must be a whole number from 1 to 1000, got -1"),
+        ({"units": 1001}, "units", "must be a whole number from 1 to 1000, got 1001"),
+        ({"units": None}, "units", "must be a whole number from 1 to 1000, got None"),
+        ({"units": False}, "units", "must be a whole number from 1 to 1000, got False"),
+        ({"code": "9711"}, "code", "must be a CPT/HCPCS code"),
+        ({"code": "971100"}, "code", "must be a CPT/HCPCS code"),
+        ({"code": "97L10"}, "code", "must be a CPT/HCPCS code"),
+        ({"code": "g0283"}, "code", "must be a CPT/HCPCS code: 5 characters in upper case"),
+        ({"code": " 97110"}, "code", "must be a CPT/HCPCS code"),
+        ({"code": 97110}, "code", "must be a CPT/HCPCS code.*got 97110"),
+        ({"code": None}, "code", "must be a CPT/HCPCS code.*got None"),
+        ({"modifiers": "GP"}, "modifiers", "must be a list of 2-character modifiers"),
+        ({"modifiers": {"GP"}}, "modifiers", "must be a list of 2-character modifiers.*, got a set$"),
+        ({"modifiers": ["GP", "G"]}, "modifiers[1]", "must be 2 letters or digits"),
+        ({"modifiers": ["GPX"]}, "modifiers[0]", "must be 2 letters or digits"),
+        ({"modifiers": ["G-"]}, "modifiers[0]", "must be 2 letters or digits"),
+        ({"modifiers": [59]}, "modifiers[0]", "must be 2 letters or digits.*got 59"),
+        ({"group_size": 0}, "group_size", "must be a whole number >= 1"),
+        ({"group_size": 2.0}, "group_size", "must be a whole number >= 1"),
+        ({"assistant_minutes": -1}, "assistant_minutes", "must be a whole number >= 0, got -1"),
+        ({"assistant_minutes": 2000}, "assistant_minutes", "must be at most 1440"),
+        (
+            {"assistant_minutes": 25},
+            "assistant_minutes",
+            r"must not exceed the line's minutes \(20\), got 25",
+        ),
+        ({"description": 5}, "description", "must be text or null, got 5"),
+    ],
+)
+def test_line_structural_errors_name_the_field(changes: dict[str, Any], path: str, message: str) -> None:
+    fields: dict[str, Any] = {"code": "97110", "minutes": 20}
+    fields.update(changes)
+    with raises_at(path, message) as info:
+        Line(**fields)
+    assert info.value.path == path
+    assert isinstance(info.value, PtcptError) and isinstance(info.value, ValueError)
+
+
+def test_long_text_is_never_echoed() -> None:
+    secret = "Jane Q. Patient, DOB 1950-01-01, knee"
+    for fields in (
+        {"code": secret},
+        {"code": "97110", "modifiers": [secret]},
+        {"code": "97110", "units": secret},
+    ):
+        with pytest.raises(InvalidVisit) as info:
+            Line(**fields)
+        assert "Jane" not in str(info.value)
+        assert "-character string" in str(info.value)
+
+
+# -- Visit --------------------------------------------------------------------------------
+def test_visit_defaults_and_list_to_tuple() -> None:
+    v = Visit(date=DAY, lines=[Line(code="97110", minutes=23, units=2)])
+    assert isinstance(v.lines, tuple)
+    assert (v.payer, v.id, v.ytd_allowed) == ("medicare", None, None)
+    with pytest.raises(TypeError):
+        Visit(DAY, [Line(code="97110")])  # type: ignore[misc]
+
+
+def test_visit_carries_no_patient_fields() -> None:
+    assert [f.name for f in attrs.fields(Visit)] == ["date", "lines", "payer", "id", "ytd_allowed"]
+    assert [f.name for f in attrs.fields(Line)] == [
+        "code",
+        "units",
+        "minutes",
+        "modifiers",
+        "group_size",
+        "assistant_minutes",
+        "description",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (Decimal("1250.10"), Decimal("1250.10")),
+        (1250, Decimal(1250)),
+        ("1250.10", Decimal("1250.10")),
+        ("+0", Decimal(0)),
+        (0.1, Decimal("0.1")),
+        (Decimal("-0.00"), Decimal("0.00")),
+        (None, None),
+    ],
+)
+def test_ytd_allowed_becomes_an_exact_decimal(value: Any, expected: Decimal | None) -> None:
+    amount = visit(ytd_allowed=value).ytd_allowed
+    assert amount == expected
+    assert amount is None or (isinstance(amount, Decimal) and not amount.is_signed())
+
+
+@pytest.mark.parametrize(
+    ("changes", "path", "message"),
+    [
+        ({"lines": []}, "lines", "must hold at least one line"),
+        ({"lines": ()}, "lines", "must hold at least one line"),
+        ({"lines": None}, "lines", "must be a list or tuple of ptcpt.Line, got None"),
+        ({"lines": "97110"}, "lines", "must be a list or tuple of ptcpt.Line"),
+        ({"lines": [Line(code="97110"), {"code": "97140"}]}, "lines[1]", "must be a ptcpt.Line, got a dict"),
+        ({"date": "2025-03-12"}, "date", "must be a datetime.date .*got '2025-03-12'"),
+        ({"date": dt.datetime(2025, 3, 12, 9, 30)}, "date", r"got a datetime \(pass its .date\(\)\)"),
+        ({"date": None}, "date", "must be a datetime.date"),
+        ({"payer": "Medicare"}, "payer", "must be a payer profile id.*got 'Medicare'"),
+        ({"payer": ""}, "payer", "must be a payer profile id"),
+        ({"payer": "-acme"}, "payer", "must be a payer profile id"),
+        ({"payer": "acme plan"}, "payer", "must be a payer profile id"),
+        ({"payer": "a" * 65}, "payer", "at most 64 characters, got a 65-character string"),
+        ({"payer": None}, "payer", "must be a payer profile id.*got None"),
+        ({"id": ""}, "id", "must be 1 to 64 characters with no whitespace, got a 0-character string"),
+        ({"id": "claim 17"}, "id", "must be 1 to 64 characters with no whitespace, got a 8-character"),
+        ({"id": "x" * 65}, "id", "got a 65-character string"),
+        ({"id": 17}, "id", "got 17"),
+        ({"ytd_allowed": -1}, "ytd_allowed", "must be a decimal amount >= 0 such as '1250.00', got -1"),
+        ({"ytd_allowed": "-5.00"}, "ytd_allowed", "must be a decimal amount >= 0.*got '-5.00'"),
+        ({"ytd_allowed": "1,250.00"}, "ytd_allowed", "must be a decimal amount >= 0"),
+        ({"ytd_allowed": "1e3"}, "ytd_allowed", "must be a decimal amount >= 0"),
+        ({"ytd_allowed": "NaN"}, "ytd_allowed", "must be a decimal amount >= 0"),
+        ({"ytd_allowed": "twelve"}, "ytd_allowed", "must be a decimal amount >= 0.*, got 'twelve'$"),
+        ({"ytd_allowed": float("nan")}, "ytd_allowed", "got nan"),
+        ({"ytd_allowed": float("inf")}, "ytd_allowed", "got inf"),
+        ({"ytd_allowed": Decimal("NaN")}, "ytd_allowed", "must be a decimal amount >= 0"),
+        ({"ytd_allowed": Decimal("Infinity")}, "ytd_allowed", "must be a decimal amount >= 0"),
+        ({"ytd_allowed": True}, "ytd_allowed", "got True"),
+        ({"ytd_allowed": [1]}, "ytd_allowed", "got a list"),
+    ],
+)
+def test_visit_structural_errors_name_the_field(changes: dict[str, Any], path: str, message: str) -> None:
+    with raises_at(path, message) as info:
+        visit(**changes)
+    assert info.value.path == path
+
+
+def test_payer_ids_of_plugin_profiles_are_accepted() -> None:
+    for payer in ("medicaid", "commercial", "acme.ppo-2025", "bcbs_ne", "9health"):
+        assert visit(payer=payer).payer == payer
+
+
+def test_visit_id_is_opaque() -> None:
+    assert visit(id="EMR:2025/03/12#17").id == "EMR:2025/03/12#17"
+
+
+def test_equal_visits_are_equal_and_hashable() -> None:
+    assert visit(ytd_allowed="10.5") == visit(ytd_allowed=Decimal("10.50"))
+    assert len({visit(), visit()}) == 1
+
+
+# -- the package surface ----------------------------------------------------------------
+def test_models_are_exported_from_the_package() -> None:
+    assert ptcpt.Line is Line
+    assert ptcpt.Visit is Visit
+    assert {"Line", "Visit", "UnitPlan"} <= set(ptcpt.__all__)
+    assert ptcpt.units.total_units(23) == 2
+    assert callable(ptcpt.serialize.visit_from_json)
+    assert {"units", "serialize"} <= set(dir(ptcpt))
+
+
+def test_import_ptcpt_does_not_load_the_visit_modules() -> None:
+    probe = (
+        "import sys, ptcpt; "
+        "print(sorted(m for m in ('ptcpt.visit', 'ptcpt.units', 'ptcpt.serialize', 'attrs') "
+        "if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
