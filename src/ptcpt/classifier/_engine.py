@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import time
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
@@ -806,6 +807,20 @@ def _one_edit(a: str, b: str) -> bool:
     return any(b[:i] + b[i + 1 :] == a for i in range(len(b)))
 
 
+_today_read_at = -10.0
+_today_value = dt.date.today()
+
+
+def _today() -> dt.date:
+    """Today's date, re-read at most once a second (it is asked for on every call)."""
+    global _today_read_at, _today_value
+    now = time.monotonic()
+    if now - _today_read_at > 1.0:
+        _today_read_at = now
+        _today_value = dt.date.today()
+    return _today_value
+
+
 def _check_options(top: int, payer: str | None, on: dt.date | None) -> tuple[int, str | None, dt.date]:
     if isinstance(top, bool) or not isinstance(top, int):
         raise TypeError(f"top must be a whole number, got {type(top).__name__}")
@@ -816,7 +831,7 @@ def _check_options(top: int, payer: str | None, on: dt.date | None) -> tuple[int
             raise TypeError(f"payer must be a payer id string such as 'medicare', got {type(payer).__name__}")
         payer = payer.strip().casefold() or None
     if on is None:
-        on = dt.date.today()
+        on = _today()
     elif isinstance(on, dt.datetime) or not isinstance(on, dt.date):
         raise TypeError(f"on must be a datetime.date (the date of service), got {type(on).__name__}")
     return top, payer, on

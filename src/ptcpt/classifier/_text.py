@@ -36,7 +36,9 @@ NEGATION = "~no"
 #: phrase up to the end of its clause ("refused e-stim and exercise").
 REFUSAL = "~refuse"
 
-_RUNS = re.compile(r"([^\w\s])\1+")
+#: A run of one repeated ASCII punctuation mark ("!!!", "--", "//"); only ASCII marks
+#: become tokens or shorthand, so only they need collapsing.
+_RUNS = re.compile(r"([!-/:-@\[-`{-~])\1+")
 _SLASHED = re.compile(r"(?<![a-z])(?:(w/c|b/l|s/p|c/o|w/o|h/o|f/u|d/c)(?![a-z0-9])|(w/))")
 _SLASH_WORDS = {
     "w/c": " wheelchair ",
@@ -207,7 +209,8 @@ class Normaliser:
         text = text.strip()[:MAX_CHARS].casefold()
         if not text.isascii():
             text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-        text = _RUNS.sub(r"\1", text)
+        if _RUNS.search(text) is not None:
+            text = _RUNS.sub(r"\1", text)
         if "/" in text:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1) or m.group(2)], text)
         if "'" in text or "\u2019" in text:
