@@ -233,7 +233,7 @@ class Normaliser:
         raw = _TOKEN.findall(self._prepare(text))
         cache = self._cache if correct else {}
         multi_first = self._multi_first
-        if correct and "re" not in raw and multi_first.keys().isdisjoint(raw):
+        if correct and "re" not in raw and not self._has_multi(raw):
             # the common case: word by word, through the cache
             try:
                 per_word = [cache[word] for word in raw]
@@ -289,6 +289,18 @@ class Normaliser:
             canon.pop()
             source.pop()
         return Tokens(canon, source, raw)
+
+    def _has_multi(self, raw: list[str]) -> bool:
+        """True when a multi-word shorthand ("e stim", "min a") starts somewhere in ``raw``."""
+        multi_first = self._multi_first
+        multi = self._multi
+        for i, word in enumerate(raw):
+            longest = multi_first.get(word)
+            if longest:
+                for size in range(2, longest + 1):
+                    if tuple(raw[i : i + size]) in multi:
+                        return True
+        return False
 
     def _remember(self, word: str) -> tuple[str, ...]:
         parts = self._canonical(word, True)
