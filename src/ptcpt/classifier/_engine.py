@@ -318,10 +318,12 @@ class Classifier:
         index = self._index
         fuzzy = self._fuzzy
         vocabulary = self._norm.vocabulary_set
-        hits: list[tuple[int, _Entry]] = []
+        found: list[tuple[int, int, tuple[int, ...]]] = []
+        features: dict[str, list[_Span]] = {}
         lookup = index.get
         last = len(canon) - 1
         refused = False
+        reach = -1  # end of the longest phrase found so far: phrases inside it are dropped
         for i, token in enumerate(canon):
             skip = refused
             if token == REFUSAL:
@@ -332,45 +334,37 @@ class Classifier:
             if slot is None or skip or (i and canon[i - 1] == NEGATION):
                 continue
             single, seconds, longer = slot
+            matched: list[_Entry] = []
+            if i < last and longer:
+                following = canon[i + 1]
+                entries = seconds.get(following)
+                if entries is not None:
+                    for entry in entries:
+                        size = entry[1]
+                        if size == 2 or canon[i : i + size] == entry[0] or self._near(canon, i, entry[0]):
+                            matched.append(entry)
+                elif len(following) >= 3 and following not in vocabulary and following not in _SPECIAL:
+                    near = fuzzy.get((token, following))
+                    if near is None:
+                        near = [e for e in longer if _one_edit(following, e[0][1])]
+                        if len(fuzzy) >= 20_000:
+                            fuzzy.clear()
+                        fuzzy[(token, following)] = near
+                    for entry in near:
+                        size = entry[1]
+                        if size == 2 or canon[i + 2 : i + size] == entry[0][2:]:
+                            matched.append(entry)
             if single is not None:
-                hits.append((i, single))
-            if i == last or not longer:
-                continue
-            following = canon[i + 1]
-            entries = seconds.get(following)
-            if entries is not None:
-                for entry in entries:
-                    size = entry[1]
-                    if size == 2 or canon[i : i + size] == entry[0] or self._near(canon, i, entry[0]):
-                        hits.append((i, entry))
-            elif len(following) >= 3 and following not in vocabulary and following not in _SPECIAL:
-                near = fuzzy.get((token, following))
-                if near is None:
-                    near = [e for e in longer if _one_edit(following, e[0][1])]
-                    if len(fuzzy) >= 20_000:
-                        fuzzy.clear()
-                    fuzzy[(token, following)] = near
-                for entry in near:
-                    size = entry[1]
-                    if size == 2 or canon[i + 2 : i + size] == entry[0][2:]:
-                        hits.append((i, entry))
-        found: list[tuple[int, int, tuple[int, ...]]] = []
-        features: dict[str, list[_Span]] = {}
-        for i, (_phrase, size, tids, feats) in hits:
-            if tids:
-                found.append((i, i + size, tids))
-            for feature in feats:
-                features.setdefault(feature, []).append((i, i + size))
-        if len(found) > 1:
-            found.sort(key=lambda m: (m[0], -m[1]))
-            kept = []
-            reach = -1
-            for match in found:
-                if match[1] <= reach:
-                    continue
-                kept.append(match)
-                reach = match[1]
-            found = kept
+                matched.append(single)
+            # longest first at each position, positions in order: a phrase inside an
+            # earlier, longer one ends at or before ``reach``
+            for _phrase, size, tids, feats in matched:
+                end = i + size
+                for feature in feats:
+                    features.setdefault(feature, []).append((i, end))
+                if tids and end > reach:
+                    found.append((i, end, tids))
+                    reach = end
         return found, features
 
     def _near(self, canon: list[str], start: int, phrase: list[str]) -> bool:
