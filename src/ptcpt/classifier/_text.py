@@ -76,7 +76,8 @@ def stem(word: str) -> str:
     """A deliberately crude stem: enough to fold plural, ``-ing`` and ``-ed`` endings.
 
     Applied identically to vocabulary and text, so it only has to be consistent, not
-    linguistically right ("taping", "taped" and "tape" all become "tap").
+    linguistically right ("walking", "walked" and "walks" all become "walk"; short words
+    such as "tape" and "tube" keep their ending so they stay apart from "tap" and "tub").
     """
     if len(word) <= 3 or not word.isalpha():
         return word
