@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ptcpt import units as units
     from ptcpt import x12 as x12
     from ptcpt.catalogs import Catalog, catalog
+    from ptcpt.classifier import Suggestion, Term, classify, classify_many
     from ptcpt.codes import Category, Code, TherapyList, Timing
     from ptcpt.engine import Checker, check, estimate
     from ptcpt.fees import Estimate
@@ -34,6 +35,10 @@ _LAZY: dict[str, str] = {
     "Catalog": "ptcpt.catalogs",
     "catalog": "ptcpt.catalogs",
     "Category": "ptcpt.codes",
+    "classify": "ptcpt.classifier",
+    "classify_many": "ptcpt.classifier",
+    "Suggestion": "ptcpt.classifier",
+    "Term": "ptcpt.classifier",
     "Code": "ptcpt.codes",
     "Estimate": "ptcpt.fees",
     "TherapyList": "ptcpt.codes",
@@ -71,14 +76,16 @@ __all__ = [
     "Hint",
     "InvalidVisit",
     "Line",
-    "PayerProfile",
     "MissingExtra",
+    "PayerProfile",
     "PluginError",
     "PtcptError",
     "Report",
     "Rule",
     "RuleContext",
     "Severity",
+    "Suggestion",
+    "Term",
     "TherapyList",
     "Timing",
     "UnitPlan",
@@ -87,6 +94,8 @@ __all__ = [
     "__version__",
     "catalog",
     "check",
+    "classify",
+    "classify_many",
     "estimate",
     "hookimpl",
     "rule",

@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import textwrap
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ptcpt.errors import PtcptError
@@ -352,6 +352,41 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# -- ptcpt classify --------------------------------------------------------------------
+def _print_suggestions(suggestions: Any) -> None:
+    if not suggestions:
+        print("no physical-therapy code fits this description")
+        return
+    for s in suggestions:
+        evidence = f"  [{'; '.join(s.evidence)}]" if s.evidence else ""
+        print(f"{s.code.code}  {s.score:.2f}  {s.code.name}{evidence}")
+
+
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from ptcpt.classifier import classify, classify_many
+    from ptcpt.serialize import suggestions_to_list
+
+    if args.top < 1:
+        raise UsageError(f"--top must be at least 1, got {args.top}")
+    options = {"top": args.top, "payer": args.payer, "on": args.on}
+    if args.text != "-":
+        suggestions = classify(args.text, **options)
+        if args.json:
+            _print_json({"suggestions": suggestions_to_list(suggestions)})
+        else:
+            _print_suggestions(suggestions)
+        return EXIT_OK if suggestions else EXIT_NO
+    lines = [line.rstrip("\r\n") for line in sys.stdin]
+    for number, suggestions in enumerate(classify_many(lines, **options), 1):
+        if args.json:
+            record = {"line": number, "suggestions": suggestions_to_list(suggestions)}
+            sys.stdout.write(json.dumps(record) + "\n")
+        else:
+            print(f"# line {number}")
+            _print_suggestions(suggestions)
+    return EXIT_OK
+
+
 # -- ptcpt units -----------------------------------------------------------------------
 def _minutes_arg(value: str) -> tuple[str, int]:
     """``CODE=MINUTES`` -> (code, minutes), with a message saying what a good one looks like."""
@@ -481,6 +516,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.set_defaults(handler=_cmd_rules)
+    p = sub.add_parser("classify", help="suggest PT codes for a description of a service")
+    p.add_argument("text", help='the description, or "-" to read one description per line from stdin')
+    p.add_argument("--top", type=int, default=3, help="at most this many suggestions (default 3)")
+    p.add_argument("--payer", help="payer id such as medicare or commercial (default: read the text)")
+    p.add_argument("--on", type=_date_arg, help="date of service (YYYY-MM-DD; default today)")
+    p.add_argument("--json", action="store_true", help="print JSON (JSON Lines when reading stdin)")
+    p.set_defaults(handler=_cmd_classify)
+
     p = sub.add_parser(
         "units",
         help="units per timed code under the 8-minute rule",

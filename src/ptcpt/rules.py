@@ -121,13 +121,13 @@ class RuleContext:
     """
 
     __slots__ = (
+        "_classifier",
         "_codes",
-        "_price",
         "_estimated",
         "_memo",
-        "_classifier",
         "_plan",
         "_plugin",
+        "_price",
         "_rule",
         "_tables",
         "_visit",

@@ -26,6 +26,7 @@ from ptcpt.errors import InvalidVisit
 from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit, _show, _under
 
 if TYPE_CHECKING:
+    from ptcpt.classifier import Suggestion, Suggestions
     from ptcpt.fees import Estimate
     from ptcpt.report import Finding, Hint, Report
 
@@ -36,6 +37,8 @@ __all__ = [
     "estimate_to_dict",
     "from_json",
     "report_to_dict",
+    "suggestion_to_dict",
+    "suggestions_to_list",
     "to_json",
     "visit_from_dict",
     "visit_from_json",
@@ -79,6 +82,21 @@ def code_to_dict(code: Code) -> dict[str, Any]:
 def code_from_dict(data: dict[str, Any]) -> Code:
     """Rebuild a :class:`Code` from :func:`code_to_dict` output."""
     return converter().structure(data, Code)
+
+
+def suggestion_to_dict(suggestion: Suggestion) -> dict[str, Any]:
+    """A compact JSON-ready dict of a classifier suggestion: the code, not all its facts."""
+    return {
+        "code": suggestion.code.code,
+        "name": suggestion.code.name,
+        "score": round(suggestion.score, 4),
+        "evidence": list(suggestion.evidence),
+    }
+
+
+def suggestions_to_list(suggestions: Suggestions) -> list[dict[str, Any]]:
+    """:func:`suggestion_to_dict` for each suggestion, best first."""
+    return [suggestion_to_dict(s) for s in suggestions]
 
 
 def to_json(value: Any, **kwargs: Any) -> str:

@@ -1,0 +1,62 @@
+"""From a service description to ranked, explained PT billing codes.
+
+``ptcpt.classify("gait training with FWW 150 ft x2, CGA")`` returns a
+:class:`Suggestions` tuple, best first, each :class:`Suggestion` naming the code, a
+score in (0, 1] and the words of the text that led to it; empty when no PT code fits.
+Deterministic, explainable and offline: a curated vocabulary (``data/terms.toml``,
+``data/shorthand.toml``) matched after normalisation, never a model. Plugins add
+vocabulary as :class:`Term` objects through the ``ptcpt_register_terms`` hook and
+build their own :class:`Classifier`. See docs/classifier.md.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from ptcpt.classifier._engine import CONFIDENT, MIN_EVIDENCE, Classifier
+from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Iterable
+
+__all__ = [
+    "CONFIDENT",
+    "MIN_EVIDENCE",
+    "Classifier",
+    "Suggestion",
+    "Suggestions",
+    "Term",
+    "TermKind",
+    "classify",
+    "classify_many",
+    "default_classifier",
+]
+
+
+@functools.cache
+def default_classifier() -> Classifier:
+    """The shared classifier over the bundled catalog and vocabulary (built on first use)."""
+    return Classifier()
+
+
+def classify(text: str, *, top: int = 3, payer: str | None = None, on: dt.date | None = None) -> Suggestions:
+    """Ranked PT codes for a description of a service; empty when none fits.
+
+    ``top`` caps the number of suggestions; ``payer`` ("medicare", "commercial", ...)
+    decides payer-specific codes (unattended e-stim is G0283 for Medicare, 97014
+    otherwise), and when None a payer named in the text counts; ``on`` is the date of
+    service (default today), and a code not billable that day is never suggested.
+    Raises TypeError for a non-string ``text``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"classify needs the description as a str, got {type(text).__name__}")
+    return default_classifier().classify(text, top=top, payer=payer, on=on)
+
+
+def classify_many(
+    texts: Iterable[str], *, top: int = 3, payer: str | None = None, on: dt.date | None = None
+) -> list[Suggestions]:
+    """:func:`classify` for many descriptions, in order; the same answers as one at a time."""
+    return default_classifier().classify_many(texts, top=top, payer=payer, on=on)
