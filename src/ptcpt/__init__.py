@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ptcpt.errors import DataError, InvalidVisit, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
+    from ptcpt import frames as frames
     from ptcpt import serialize as serialize
     from ptcpt import units as units
     from ptcpt.catalogs import Catalog, catalog
@@ -56,7 +57,7 @@ _LAZY: dict[str, str] = {
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset({"serialize", "units"})
+_LAZY_MODULES = frozenset({"frames", "serialize", "units"})
 
 __all__ = [
     "Catalog",
