@@ -243,6 +243,40 @@ def test_rows_without_a_visit_id_are_reported_not_dropped() -> None:
     assert len(result.visits) == 3 and result.visits.valid.tolist() == [False, True, True]
 
 
+def test_a_line_column_orders_lines_and_names_them_in_results() -> None:
+    frame = lines_frame(line=[30, 10, 20, 2, 1])
+    (_, v1), (_, v2) = list(frames.visits_from_frame(frame))
+    assert isinstance(v1, Visit) and isinstance(v2, Visit)
+    assert [line.code for line in v1.lines] == ["97140", "97530", "97110"]
+    assert [line.code for line in v2.lines] == ["97110", "97161"]
+    result = frames.check_frame(frame, checker=CHECKER)
+    assert set(result.estimates.line) == {30, 10, 20, 2, 1}
+    joined = frame.merge(result.estimates, on=["visit_id", "line"], suffixes=("", "_est"))
+    assert (joined.code == joined.code_est).all() and len(joined) == 5
+
+
+@pytest.mark.parametrize(
+    ("numbers", "message"),
+    [
+        ([1, 2, 2, 1, 2], "visit 'v1' has line number 2 twice"),
+        ([1, None, 3, 1, 2], "visit 'v1' has a row without a line number"),
+        ([1, 2.5, 3, 1, 2], "line: must be a whole number, got 2.5"),
+    ],
+)
+def test_bad_line_numbers_are_named(numbers: list[Any], message: str) -> None:
+    (_, error), (_, v2) = list(frames.visits_from_frame(lines_frame(line=numbers)))
+    assert isinstance(error, InvalidVisit) and message in str(error)
+    assert isinstance(v2, Visit)
+
+
+def test_line_errors_name_the_line_number() -> None:
+    frame = lines_frame(line=[7, 8, 9, 1, 2], minutes=[30, -1, 15, None, 20])
+    findings = frames.check_frame(frame, checker=CHECKER).findings
+    invalid = findings[findings.rule == "input.invalid"]
+    assert invalid.message.tolist() == ["line 8.minutes: must be a whole number >= 0, got -1"]
+    assert invalid.line.tolist() == [8]
+
+
 def test_non_frames_are_refused() -> None:
     with pytest.raises(TypeError, match="pandas DataFrame"):
         frames.check_frame([{"visit_id": "v1"}], checker=CHECKER)  # type: ignore[arg-type]

@@ -11,6 +11,8 @@ column             required   meaning
 ================== ========== ===============================================================
 visit_id           yes        groups rows into visits (text or whole numbers); may be the
                               index instead of a column (``df.set_index("visit_id")``)
+line               no         the line's number on the claim (whole numbers, unique within a
+                              visit): orders the visit's lines and names them in results
 date               yes        date of service: ISO text, ``datetime.date`` or a midnight
                               timestamp (``datetime64``); visit-level
 code               yes        the CPT/HCPCS code as text (``"97110"``; read CSV files with
@@ -29,9 +31,12 @@ description        no         free text for the classifier
 Empty cells (None, NaN, NaT, ``pd.NA``) mean "not given": the line's default applies.
 Visit-level columns may be filled on one row of a visit or on all of them; two different
 values in one visit make that visit invalid (the message names the visit and column).
-Rows keep their order within a visit, and ``line`` in every result is the 0-based position
-of the row within its visit, so ``lines.groupby("visit_id", sort=False).cumcount()`` gives
-the key to join results back to the input rows.
+``line`` in every result names the line it is about. With a ``line`` column it is that
+number, and a visit's rows are checked in its order, so results do not depend on the order
+of the rows (a Dask shuffle or ``set_index`` may reorder them). Without one it is the 0-based
+position of the row within its visit in frame order, the same key as
+``lines.groupby("visit_id", sort=False).cumcount()``. Either way
+``lines.merge(findings, on=["visit_id", "line"])`` joins results back to the input rows.
 
 A column the table does not list raises :class:`~ptcpt.errors.DataError` naming it,
 unless ``extra="ignore"``. A visit that cannot be built is never dropped: it becomes one
@@ -90,9 +95,10 @@ Money = Literal["float", "decimal"]
 Extra = Literal["error", "ignore"]
 Output = Literal["findings", "estimates", "visits"]
 
-#: Every input column ptcpt reads, in the order :func:`visits_to_frame` writes them.
+#: Every input column ptcpt reads; :func:`visits_to_frame` writes all but ``line``.
 COLUMNS = (
     "visit_id",
+    "line",
     "date",
     "payer",
     "ytd_allowed",
@@ -155,7 +161,7 @@ VISIT_COLUMNS = (
 INPUT_INVALID = "input.invalid"
 _INPUT_PLUGIN = "ptcpt.frames"
 _INPUT_FIX = "correct this visit's rows in the frame and check it again"
-_LINE_PATH = re.compile(r"lines\[(\d+)\]")
+_LINE_PATH = re.compile(r"lines\[(\d+)\]|line (-?\d+)")
 _MODIFIER_SPLIT = re.compile(r"[\s,]+")
 _MONEY_NAMES = ("full", "mppr_reduction", "assistant_reduction", "payable")
 
@@ -332,6 +338,15 @@ def visits_from_frame(
     column layout is in this module's docstring; a wrong layout raises ``DataError``.
     """
     _require_frame(frame, "visits_from_frame")
+    for key, visit, _ in _read(frame, extra):
+        yield key, visit
+
+
+#: A visit's line numbers from the ``line`` column, in line order (None without the column).
+Numbers = tuple[int, ...] | None
+
+
+def _read(frame: Any, extra: Extra) -> Iterator[tuple[Hashable, Visit | InvalidVisit, Numbers]]:
     present = _columns(frame, extra)
     is_null = _null_test()
     n = len(frame)
@@ -366,14 +381,40 @@ def visits_from_frame(
                     "visit_id",
                     f"{what} on the row with index label {_show(labels[position])}; every row needs one",
                 ),
+                None,
             )
     visit_columns = [c for c in VISIT_LEVEL_COLUMNS if c in data]
     line_columns = [(c, data[c]) for c in _LINE_COLUMNS if c in data]
+    numbers_column = data.get("line")
     for key, rows in groups.items():
         try:
-            yield key, _build_visit(key, rows, data, visit_columns, line_columns, is_null)
+            numbers: Numbers = None
+            if numbers_column is not None:
+                rows, numbers = _order(key, rows, numbers_column, is_null)
+            yield key, _build_visit(key, rows, data, visit_columns, line_columns, is_null, numbers), numbers
         except InvalidVisit as exc:
-            yield key, exc
+            yield key, exc, None
+
+
+def _order(
+    key: Any, rows: list[int], column: list[Any], is_null: Callable[[Any], bool]
+) -> tuple[list[int], tuple[int, ...]]:
+    """The visit's rows sorted by their line numbers, and the numbers; both checked."""
+    numbered: list[tuple[int, int]] = []
+    for row in rows:
+        raw = _whole(column[row])
+        if is_null(raw):
+            raise InvalidVisit(
+                "line", f"visit {_show_id(key)} has a row without a line number; number all its rows or none"
+            )
+        if isinstance(raw, bool) or not hasattr(raw, "__index__"):
+            raise InvalidVisit("line", f"must be a whole number, got {_show(raw)}")
+        numbered.append((raw.__index__(), row))
+    numbered.sort(key=lambda pair: pair[0])
+    for (a, _), (b, _) in zip(numbered, numbered[1:], strict=False):
+        if a == b:
+            raise InvalidVisit("line", f"visit {_show_id(key)} has line number {a} twice")
+    return [row for _, row in numbered], tuple(number for number, _ in numbered)
 
 
 def _build_visit(
@@ -383,6 +424,7 @@ def _build_visit(
     visit_columns: list[str],
     line_columns: list[tuple[str, list[Any]]],
     is_null: Callable[[Any], bool],
+    numbers: Numbers,
 ) -> Visit:
     visit_id = _id_text(key)
     fields: dict[str, Any] = {}
@@ -435,7 +477,8 @@ def _build_visit(
                 raise InvalidVisit("code", "is empty; every row needs the code it bills")
             lines.append(Line(**kwargs))
         except InvalidVisit as exc:
-            raise _under(f"lines[{index}]", exc) from None
+            where = f"lines[{index}]" if numbers is None else f"line {numbers[index]}"
+            raise _under(where, exc) from None
     try:
         return Visit(lines=lines, id=visit_id, **fields)
     except InvalidVisit as exc:
@@ -452,7 +495,7 @@ def visits_to_frame(visits: Iterable[Visit]) -> pd.DataFrame:
     their position in ``visits`` as text, so their rows still group.
     """
     pandas = _pandas()
-    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS}
+    columns: dict[str, list[Any]] = {name: [] for name in COLUMNS if name != "line"}
     for position, visit in enumerate(visits):
         if not isinstance(visit, Visit):
             raise TypeError(f"visits_to_frame needs ptcpt.Visit objects, got {type(visit).__name__}")
@@ -573,14 +616,19 @@ def _schema(output: Output, id_dtype: Any, money: Money) -> dict[str, Any]:
     }
 
 
-def _add_report(findings: _Rows, key: Any, report: Report, money: Money) -> None:
+def _line_name(index: int | None, numbers: Numbers) -> int | None:
+    """How a result names a line: the frame's line number when it has them, else the index."""
+    return index if index is None or numbers is None else numbers[index]
+
+
+def _add_report(findings: _Rows, key: Any, report: Report, money: Money, numbers: Numbers = None) -> None:
     data = findings.data
     for f in report.findings:
         data["visit_id"].append(key)
         data["rule"].append(f.rule)
         data["severity"].append(f.severity.value)
         data["message"].append(f.message)
-        data["line"].append(f.line)
+        data["line"].append(_line_name(f.line, numbers))
         data["code"].append(f.code)
         data["fix"].append(f.fix)
         data["plugin"].append(f.plugin)
@@ -591,7 +639,7 @@ def _add_report(findings: _Rows, key: Any, report: Report, money: Money) -> None
         data["rule"].append(h.rule)
         data["severity"].append(None)
         data["message"].append(h.message)
-        data["line"].append(h.line)
+        data["line"].append(_line_name(h.line, numbers))
         data["code"].append(h.code)
         data["fix"].append(None)
         data["plugin"].append(h.plugin)
@@ -606,7 +654,7 @@ def _add_invalid(findings: _Rows, key: Any, error: InvalidVisit, money: Money) -
     data["rule"].append(INPUT_INVALID)
     data["severity"].append(Severity.ERROR.value)
     data["message"].append(str(error))
-    data["line"].append(int(match.group(1)) if match else None)
+    data["line"].append(None if match is None else int(match.group(1) or match.group(2)))
     data["code"].append(None)
     data["fix"].append(_INPUT_FIX)
     data["plugin"].append(_INPUT_PLUGIN)
@@ -614,11 +662,13 @@ def _add_invalid(findings: _Rows, key: Any, error: InvalidVisit, money: Money) -
     data["amount"].append(_amount(None, money))
 
 
-def _add_estimate(estimates: _Rows, key: Any, estimate: Estimate, money: Money) -> None:
+def _add_estimate(
+    estimates: _Rows, key: Any, estimate: Estimate, money: Money, numbers: Numbers = None
+) -> None:
     data = estimates.data
     for line in estimate.lines:
         data["visit_id"].append(key)
-        data["line"].append(line.index)
+        data["line"].append(_line_name(line.index, numbers))
         data["code"].append(line.code)
         data["units"].append(line.units)
         data["modifiers"].append(line.modifiers)
@@ -695,7 +745,7 @@ def _run(
     visits = _Rows(VISIT_COLUMNS)
     want_estimates = "estimates" in outputs
     want_visits = "visits" in outputs
-    for key, visit in visits_from_frame(frame, extra=extra):
+    for key, visit, numbers in _read(frame, extra):
         report: Report | None = None
         error: InvalidVisit | None = None
         if isinstance(visit, InvalidVisit):
@@ -709,9 +759,9 @@ def _run(
             _add_invalid(findings, key, error, money)
         else:
             assert report is not None
-            _add_report(findings, key, report, money)
+            _add_report(findings, key, report, money, numbers)
             if want_estimates and report.estimate is not None:
-                _add_estimate(estimates, key, report.estimate, money)
+                _add_estimate(estimates, key, report.estimate, money, numbers)
         if want_visits:
             _add_visit(visits, key, report, money)
     id_dtype = _id_dtype(frame)
