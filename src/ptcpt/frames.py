@@ -51,6 +51,7 @@ instead, for reconciliation.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 import re
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -411,7 +412,7 @@ def _order(
             raise InvalidVisit("line", f"must be a whole number, got {_show(raw)}")
         numbered.append((raw.__index__(), row))
     numbered.sort(key=lambda pair: pair[0])
-    for (a, _), (b, _) in zip(numbered, numbered[1:], strict=False):
+    for (a, _), (b, _) in itertools.pairwise(numbered):
         if a == b:
             raise InvalidVisit("line", f"visit {_show_id(key)} has line number {a} twice")
     return [row for _, row in numbered], tuple(number for number, _ in numbered)
