@@ -9,7 +9,8 @@ Run: ``python benchmarks/bench_frames.py [lines]``. Needs the ``pandas`` extra (
   so ``frame_overhead`` is the cost of the frame edges relative to the checks;
 - ``check_dask_lines_per_s``: ``check_dask`` on 4 partitions, Dask's threaded scheduler
   (the GIL keeps this near one core: use processes or a cluster for more);
-- ``findings_rows``, ``estimates_rows``, ``peak_rss_mb`` for scale.
+- ``findings_rows``, ``estimates_rows`` and peak resident memory (MB) before checking, after
+  ``check_frame`` and at the end, for scale.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def main() -> None:
     checker = Checker(load_entrypoints=False, env={})
     check_frame(frame.head(200), checker=checker)  # warm caches: catalog, tables, contexts
 
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     read_s, pairs = timed(lambda: list(visits_from_frame(frame)))
     visits = [v for _, v in pairs if isinstance(v, Visit)]
     many_s, _ = timed(lambda: sum(1 for _ in checker.check_many(visits)))
@@ -87,6 +89,8 @@ def main() -> None:
         "check_many_lines_per_s": round(n_lines / many_s),
         "frame_overhead": round(frame_s / many_s, 2),
         "findings_rows": len(result.findings),
+        "peak_rss_before_checking_mb": round(rss_before),
+        "peak_rss_after_check_frame_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
         "estimates_rows": len(result.estimates),
     }
     try:
