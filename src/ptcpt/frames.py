@@ -874,10 +874,11 @@ def check_dask(
     Every line of a visit must be in the same partition: ``lines.set_index("visit_id")``
     guarantees it (:func:`split_visits` finds visits that are split). ``output`` picks
     the frame (``"findings"``, ``"estimates"`` or ``"visits"``); each one checks the
-    data once when computed. ``checker_factory`` builds the Checker on the worker (a
-    picklable top-level function; cache inside it if building is costly); by default
-    each worker uses its own default checker. Column problems raise here, before any
-    computation.
+    data once when computed. ``checker_factory`` builds the Checker on the worker, once
+    per partition (a picklable top-level function or partial; after a process's first
+    Checker, another costs about a millisecond); by default each worker process uses its
+    default checker. Column problems raise here, before any computation. A visit split
+    across partitions is not detected here (that needs a pass over the data).
     """
     import dask.dataframe as dd
 
