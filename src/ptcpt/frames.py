@@ -164,7 +164,6 @@ _INPUT_PLUGIN = "ptcpt.frames"
 _INPUT_FIX = "correct this visit's rows in the frame and check it again"
 _LINE_PATH = re.compile(r"lines\[(\d+)\]|line (-?\d+)")
 _MODIFIER_SPLIT = re.compile(r"[\s,]+")
-_MONEY_NAMES = ("full", "mppr_reduction", "assistant_reduction", "payable")
 
 
 def _pandas() -> Any:
