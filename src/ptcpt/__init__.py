@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ptcpt.errors import DataError, InvalidVisit, MissingExtra, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
+    from ptcpt import frames as frames
     from ptcpt import serialize as serialize
     from ptcpt import units as units
     from ptcpt import x12 as x12
@@ -62,7 +63,7 @@ _LAZY: dict[str, str] = {
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset({"serialize", "units", "x12"})
+_LAZY_MODULES = frozenset({"frames", "serialize", "units", "x12"})
 
 __all__ = [
     "Catalog",

@@ -13,10 +13,13 @@ import difflib
 import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ptcpt.codes import Category, Code, TherapyList, Timing, is_code_shaped
 from ptcpt.errors import DataError, UnknownCode
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Catalog", "catalog", "load_codes"]
 
@@ -222,6 +225,15 @@ class Catalog:
                 for code in self._codes
             )
         return self._search_index
+
+    def to_frame(self) -> pd.DataFrame:
+        """A pandas DataFrame, one row per code (needs the ``pandas`` extra).
+
+        For browsing and joining in a notebook; see :func:`ptcpt.frames.catalog_to_frame`.
+        """
+        from ptcpt.frames import catalog_to_frame
+
+        return catalog_to_frame(self)
 
     def _repr_html_(self) -> str:
         from ptcpt.display import catalog_html

@@ -30,7 +30,7 @@ import functools
 import html
 import weakref
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
@@ -40,6 +40,8 @@ from ptcpt.errors import DataError, InvalidVisit
 
 if TYPE_CHECKING:
     from collections.abc import Collection, Sequence
+
+    import pandas as pd
 
     from ptcpt.payers import FeeSchedule
 
@@ -182,6 +184,16 @@ class Estimate:
     def complete(self) -> bool:
         """True when every line has an estimate."""
         return all(line.priced for line in self.lines)
+
+    def to_frame(self, *, money: Literal["float", "decimal"] = "float") -> pd.DataFrame:
+        """The lines as a pandas DataFrame, one row each (needs the ``pandas`` extra).
+
+        Money is float dollars unless ``money="decimal"``; ``total`` is rounded once from
+        the exact line figures, so use it rather than summing the rounded ``payable``.
+        """
+        from ptcpt.frames import estimate_to_frame
+
+        return estimate_to_frame(self, money=money)
 
     def _repr_html_(self) -> str:
         from ptcpt.display import table_html

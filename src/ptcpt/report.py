@@ -8,13 +8,15 @@ does not support: they say what to document or check.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
 if TYPE_CHECKING:
     import datetime as dt
     from decimal import Decimal
+
+    import pandas as pd
 
     from ptcpt.fees import Estimate
     from ptcpt.units import UnitPlan
@@ -141,6 +143,16 @@ class Report:
         if self.estimate is not None:
             lines.append(f"  estimate: ${self.estimate.total:.2f}")
         return "\n".join(lines)
+
+    def to_frame(self, *, money: Literal["float", "decimal"] = "float") -> pd.DataFrame:
+        """Findings and hints as a pandas DataFrame, one row each (needs the ``pandas`` extra).
+
+        The columns of :func:`ptcpt.frames.check_frame`'s findings; ``amount`` is float
+        dollars unless ``money="decimal"``. ``report.estimate.to_frame()`` has the lines.
+        """
+        from ptcpt.frames import report_to_frame
+
+        return report_to_frame(self, money=money)
 
     def _repr_html_(self) -> str:
         from ptcpt.display import report_html
