@@ -20,38 +20,48 @@ import sys
 import tempfile
 import time
 
-TIMED = ["97110", "97112", "97116", "97140", "97530", "97535", "97035", "97032", "97750", "97763"]
+from ptcpt.units import allocate
+
+TIMED = ["97110", "97112", "97116", "97140", "97530", "97535", "97035", "97032"]
 UNTIMED = ["97010", "97012", "G0283", "97161", "97162", "97164", "97150", "95992"]
 PAYERS = ["medicare"] * 6 + ["medicaid"] * 2 + ["commercial"] * 2
 
 
 def visit(rng: random.Random, i: int) -> dict[str, object]:
+    """A visit as a clinic bills it: mostly right, with the usual mistakes now and then."""
+    payer = rng.choice(PAYERS)
+    minutes = {
+        code: rng.choice([8, 10, 12, 15, 18, 23, 25, 30, 38])
+        for code in rng.sample(TIMED, rng.randint(2, 4))
+    }
+    plan = allocate(minutes, method="ama" if payer == "commercial" else "cms")
     lines: list[dict[str, object]] = []
-    for code in rng.sample(TIMED, rng.randint(2, 4)):
-        minutes = rng.choice([8, 10, 12, 15, 18, 23, 25, 30, 38])
-        lines.append(
-            {
-                "code": code,
-                "units": max(1, (minutes + 7) // 15),
-                "minutes": minutes,
-                "modifiers": ["GP"] + (["59"] if rng.random() < 0.05 else []),
-            }
-        )
+    for code, spent in minutes.items():
+        units = plan[code] + (1 if rng.random() < 0.05 else 0)
+        if units:
+            lines.append(
+                {
+                    "code": code,
+                    "units": units,
+                    "minutes": spent,
+                    "modifiers": ["GP"] + (["59"] if rng.random() < 0.05 else []),
+                }
+            )
     if rng.random() < 0.4:
         code = rng.choice(UNTIMED)
         line: dict[str, object] = {"code": code, "modifiers": ["GP"]}
         if code == "97150":
-            line["group_size"] = rng.choice([1, 2, 3])
+            line["group_size"] = rng.choice([2, 3, 4, 1])
         lines.append(line)
     if rng.random() < 0.02:
-        lines.append({"code": "97762", "units": 1, "minutes": 15})
+        lines.append({"code": "97762", "units": 1, "minutes": 15, "modifiers": ["GP"]})
     year = rng.choice([2023, 2024, 2025])
     return {
         "id": f"v{i}",
         "date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
-        "payer": rng.choice(PAYERS),
+        "payer": payer,
         "lines": lines,
-        **({"ytd_allowed": str(rng.randint(0, 3000))} if rng.random() < 0.3 else {}),
+        **({"ytd_allowed": str(rng.randint(0, 2000))} if rng.random() < 0.3 else {}),
     }
 
 

@@ -336,7 +336,18 @@ class _Context:
         self.assistant_cut = _ONE - self.assistant_factor
         self.assistant_reason = f"CQ/CO: paid at {self.assistant_factor:.0%} of the fee schedule"
         self.mppr_reasons: dict[int, str] = {}
-        self.terms: dict[str, _Terms] = {}
+        # Terms depend on the fee-schedule year, factor, place and rates, not on the day:
+        # contexts of days that share those share one dict (a batch spans many days).
+        shared = _TERMS.get(tables)
+        if shared is None:
+            shared = _TERMS[tables] = {}
+        key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
+        terms = shared.get(key)
+        if terms is None:
+            if len(shared) >= _MAX_CONTEXTS:
+                shared.clear()
+            terms = shared[key] = {}
+        self.terms: dict[str, _Terms] = terms
 
     def mppr_reason(self, units: int) -> str:
         found = self.mppr_reasons.get(units)
@@ -395,6 +406,9 @@ class _Context:
 
 
 _CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Context]] = (
+    weakref.WeakKeyDictionary()
+)
+_TERMS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], dict[str, _Terms]]] = (
     weakref.WeakKeyDictionary()
 )
 #: Contexts kept per tables before the memo starts afresh (a batch has few distinct days).
