@@ -31,8 +31,7 @@ def visit(rng: random.Random, i: int) -> dict[str, object]:
     """A visit as a clinic bills it: mostly right, with the usual mistakes now and then."""
     payer = rng.choice(PAYERS)
     minutes = {
-        code: rng.choice([8, 10, 12, 15, 18, 23, 25, 30, 38])
-        for code in rng.sample(TIMED, rng.randint(2, 4))
+        code: rng.choice([8, 10, 12, 15, 18, 23, 25, 30, 38]) for code in rng.sample(TIMED, rng.randint(2, 4))
     }
     plan = allocate(minutes, method="ama" if payer == "commercial" else "cms")
     lines: list[dict[str, object]] = []

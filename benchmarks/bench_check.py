@@ -11,6 +11,7 @@ Run: ``python benchmarks/bench_check.py``. Prints JSON:
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -33,21 +34,26 @@ ISSUE_5_PLUGINS = (
     "ptcpt.medicare",
     "ptcpt.sessions",
     "ptcpt.hints",
-    "ptcpt.classifier-hints",
+    "ptcpt.descriptions",
 )
 
 
-def rate(function: Callable[[], object], seconds: float = 1.0) -> float:
-    count = 0
-    start = time.perf_counter()
-    deadline = start + seconds
-    while True:
-        for _ in range(200):
-            function()
-        count += 200
-        now = time.perf_counter()
-        if now >= deadline:
-            return count / (now - start)
+def rate(function: Callable[[], object], seconds: float = 0.4, rounds: int = 5) -> float:
+    """Calls per second: the best of several short rounds (the VM's neighbours are noisy)."""
+    best = 0.0
+    for _ in range(rounds):
+        count = 0
+        start = time.perf_counter()
+        deadline = start + seconds
+        while True:
+            for _ in range(100):
+                function()
+            count += 100
+            now = time.perf_counter()
+            if now >= deadline:
+                break
+        best = max(best, count / (now - start))
+    return best
 
 
 def main() -> None:
@@ -59,13 +65,20 @@ def main() -> None:
     payer = core.payer("medicare")
     rules = [r.rule for r in core.rules]
 
+    price = functools.partial(core._price, on=VISIT.date, payer=payer)
+
     def direct() -> None:
+        # What the engine does for a visit, minus the plugin machinery: the unit plan,
+        # the estimate every report carries, and each rule called as a plain function.
         plan = core.expected_units(VISIT, payer)
-        ctx = RuleContext(VISIT, catalog=core.catalog, payer=payer, units=plan)
+        ctx = RuleContext(
+            VISIT, catalog=core.catalog, payer=payer, units=plan, tables=core.tables, price=price
+        )
         for item in rules:
             produced = item.function(VISIT, ctx)
             if produced is not None:
                 list(produced)
+        ctx.estimate  # noqa: B018 - priced as the engine prices every report
 
     core_rate = rate(lambda: core.check(VISIT))
     direct_rate = rate(direct)

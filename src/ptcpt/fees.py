@@ -341,12 +341,12 @@ class _Context:
         shared = _TERMS.get(tables)
         if shared is None:
             shared = _TERMS[tables] = {}
-        key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
-        terms = shared.get(key)
+        terms_key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
+        terms = shared.get(terms_key)
         if terms is None:
             if len(shared) >= _MAX_CONTEXTS:
                 shared.clear()
-            terms = shared[key] = {}
+            terms = shared[terms_key] = {}
         self.terms: dict[str, _Terms] = terms
 
     def mppr_reason(self, units: int) -> str:

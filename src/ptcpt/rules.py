@@ -214,11 +214,13 @@ class RuleContext:
 
     def code(self, line: int | Line) -> Code | None:
         """The catalog entry for a line (by index or Line), or None when unknown."""
-        if self._codes is None:
-            self._codes = tuple(self.catalog.get(ln.code) for ln in self._visit.lines)
-        if isinstance(line, int):
-            return self._codes[line]
-        return self.catalog.get(line.code)
+        codes = self._codes
+        if codes is None:
+            get = self.catalog.get
+            codes = self._codes = tuple([get(ln.code) for ln in self._visit.lines])
+        if type(line) is int:
+            return codes[line]
+        return self.catalog.get(line.code)  # type: ignore[union-attr]
 
     @property
     def medicare(self) -> bool:
