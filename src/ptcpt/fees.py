@@ -528,39 +528,25 @@ def price_lines(
     results: list[LineEstimate] = []
     exact_full = exact_mppr = exact_assistant = exact_payable = _ZERO
     for index, code, units, modifiers, found, assistant in read:
-        if found is None or found.zero:
+        if found is None or found.zero or not found.priced:
+            # Not paid (non-covered, bundled, invalid: 0) or not priceable here (None).
+            amount = _ZERO_CENTS if found is None or found.zero else None
             results.append(
                 LineEstimate(
                     index=index,
                     code=code,
                     units=units,
                     modifiers=modifiers,
-                    full=_ZERO_CENTS,
+                    full=amount,
                     mppr_reduction=_ZERO_CENTS,
                     assistant_reduction=_ZERO_CENTS,
-                    payable=_ZERO_CENTS,
+                    payable=amount,
                     reasons=_NONCOVERED if found is None else found.reasons,
                     status=source.status(code) if found is None else found.status,
                 )
             )
             continue
         terms = found
-        if not terms.priced:
-            results.append(
-                LineEstimate(
-                    index=index,
-                    code=code,
-                    units=units,
-                    modifiers=modifiers,
-                    full=None,
-                    mppr_reduction=_ZERO_CENTS,
-                    assistant_reduction=_ZERO_CENTS,
-                    payable=None,
-                    reasons=terms.reasons,
-                    status=terms.status,
-                )
-            )
-            continue
         reasons = terms.reasons
         full = terms.unit_fee * units
         reduced_units = 0
