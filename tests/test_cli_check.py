@@ -122,3 +122,28 @@ def test_estimate_json_with_a_locality(capsys: pytest.CaptureFixture[str]) -> No
 def test_cms_dir_must_exist(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(KNEE), "--cms-dir", str(tmp_path / "nope")]) == 2
     assert "not a directory" in capsys.readouterr().err
+
+
+def test_a_line_that_is_not_utf8_is_rejected_and_the_run_goes_on(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = json.dumps(
+        {"date": "2025-03-12", "lines": [{"code": "97110", "units": 1, "minutes": 15, "modifiers": ["GP"]}]}
+    ).encode()
+    bad = good.replace(b'"GP"]', b'"GP"], "description": "caf\xe9"')
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(b"\n".join([good, bad, good]) + b"\n")
+    assert main(["check", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "input line 2: the line is not UTF-8 text" in err
+    assert "3 visit(s) read, 2 checked, 1 rejected" in err
+
+
+def test_binary_input_is_bad_input_not_a_traceback(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "noise.bin"
+    path.write_bytes(bytes(range(256)) * 4)
+    assert main(["check", str(path)]) == 2
+    assert main(["estimate", str(path)]) == 2
+    assert "Traceback" not in capsys.readouterr().err

@@ -77,8 +77,12 @@ def read_records(stream: TextIO, *, x12_payer: str = "medicare") -> Iterator[Rec
         yield number, head
         for raw in stream:
             number += 1
-            if raw.strip():
-                yield number, raw
+            if not raw.strip():
+                continue
+            if not raw.isascii() and not _utf8(raw):
+                yield number, InvalidVisit("", "the line is not UTF-8 text")
+                continue
+            yield number, raw
         return
     rest = first + stream.read()
     try:
@@ -90,6 +94,15 @@ def read_records(stream: TextIO, *, x12_payer: str = "medicare") -> Iterator[Rec
     items = document if isinstance(document, list) else [document]
     for index, item in enumerate(items):
         yield (number if len(items) == 1 else index), item
+
+
+def _utf8(text: str) -> bool:
+    """False for text holding bytes that were not UTF-8 (read with surrogateescape)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def visit_of(payload: Any) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import functools
+import io
 import json
 import os
 import sys
@@ -146,10 +147,13 @@ def _cmd_codes(args: argparse.Namespace) -> int:
 
 # -- ptcpt check -----------------------------------------------------------------------
 def _open_input(path: str) -> TextIO:
+    # surrogateescape: a line that is not UTF-8 is rejected on its own, the run goes on.
     if path == "-":
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="surrogateescape")
         return sys.stdin
     try:
-        return open(path, encoding="utf-8")
+        return open(path, encoding="utf-8", errors="surrogateescape")
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
 
@@ -558,6 +562,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except PtcptError as exc:
         print(f"ptcpt: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UnicodeError:
+        print("ptcpt: error: the input is not UTF-8 text", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # e.g. `ptcpt codes | head`
         return EXIT_OK
