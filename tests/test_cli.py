@@ -140,3 +140,15 @@ def test_schema_visit_prints_the_json_schema() -> None:
 def test_schema_of_something_unknown_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["schema", "patient"]) == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+def test_the_quickstart_example_runs() -> None:
+    import pathlib
+
+    script = pathlib.Path(__file__).resolve().parent.parent / "examples" / "quickstart.py"
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert "97762 was deleted on 2018-01-01; use 97763" in result.stdout
+    assert "visit quickstart-1 on 2025-03-12 for medicare: OK" in result.stdout
