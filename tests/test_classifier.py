@@ -150,14 +150,14 @@ class TestNormalise:
         ("practiced boarding a city bus and paying the fare", "97537"),
         ("wheelchair propulsion on ramps and brake management", "97542"),
         # modalities
-        ("moist hot pack to the low back for 10 minutes", "97010"),
+        ("hydrocollator pack across the neck and shoulders, 12 min", "97010"),
         ("mechanical cervical traction at 15 pounds", "97012"),
         ("therapeutic ultrasound 1 MHz to the patellar tendon", "97035"),
         ("iontophoresis with dexamethasone to the lateral epicondyle", "97033"),
         ("paraffin dip for both hands", "97018"),
         ("vasopneumatic compression to the knee after surgery", "97016"),
         # other families
-        ("Epley maneuver for right posterior canal BPPV", "95992"),
+        ("canalith repositioning, Semont, L side; vertigo resolved", "95992"),
         ("pool session: walking laps in waist deep water", "97113"),
         ("functional capacity evaluation with a written report", "97750"),
         ("kinesio taping to the knee", "29530"),
@@ -202,7 +202,7 @@ def test_minutes_break_a_tie_between_named_services() -> None:
 
 
 def test_one_on_one_overrides_a_head_count() -> None:
-    assert top("three other patients were in the gym but I worked one-on-one with leg press") == "97110"
+    assert top("clinic was crowded, still 1:1 the whole time: leg press and calf raises") == "97110"
 
 
 # -- payers ------------------------------------------------------------------------------------
@@ -239,13 +239,13 @@ class TestPayers:
 # -- dry needling and evaluation complexity ------------------------------------------------------
 class TestFamilies:
     def test_dry_needling_counts_muscles(self) -> None:
-        assert top("dry needling to the right upper trapezius") == "20560"
+        assert top("DN to L infraspinatus, local twitch responses elicited") == "20560"
         assert top("dry needling to upper trap, levator scapulae and infraspinatus") == "20561"
         assert top("trigger point dry needling of 4 muscles") == "20561"
         assert top("dry needling to the bilateral gluteus medius and piriformis") == "20561"
 
     def test_dry_needling_before_its_codes_existed(self) -> None:
-        assert "20560" not in codes("dry needling to the upper trapezius", on=dt.date(2019, 5, 1))
+        assert "20560" not in codes("DN to L infraspinatus", on=dt.date(2019, 5, 1))
 
     @pytest.mark.parametrize(
         ("text", "expected"),
