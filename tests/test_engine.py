@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -232,3 +233,72 @@ def test_default_check_uses_a_shared_checker(monkeypatch: pytest.MonkeyPatch) ->
     report = ptcpt.check(CLEAN)
     assert report.ok
     assert engine.default_checker() is engine.default_checker()
+
+
+class _Acmeish:
+    """A payer plugin with its own fee schedule."""
+
+    name = "acmeish"
+
+    @ptcpt.hookimpl
+    def ptcpt_register_payers(self, register: Callable[[ptcpt.PayerProfile], None]) -> None:
+        register(ptcpt.PayerProfile(id="acmeish", name="Acmeish", unit_method="ama"))
+
+    @ptcpt.hookimpl
+    def ptcpt_register_fee_schedules(self, register: Callable[[ptcpt.FeeSchedule], None]) -> None:
+        register(
+            ptcpt.FeeSchedule(
+                id="acmeish-2025", payers={"acmeish"}, rates={"97110": "50"}, percent_of_medicare="110"
+            )
+        )
+
+
+def test_a_payer_fee_schedule_prices_that_payers_visits() -> None:
+    checker = make_checker(_Acmeish())
+    visit = make_visit(("97110", 2, 30, ["GP"]), ("97140", 1, 10, ["GP"]), payer="acmeish")
+    estimate = checker.estimate(visit)
+    assert estimate is not None
+    assert estimate.lines[0].payable == Decimal("100.00")  # 2 units x the schedule's $50
+    medicare = checker.estimate(attrs.evolve(visit, payer="medicare"))
+    assert medicare is not None and estimate.lines[1].payable is not None
+    assert estimate.lines[1].full == (medicare.lines[1].full * Decimal("1.10")).quantize(Decimal("0.01"))
+    assert any("acmeish-2025" in note for note in estimate.notes)
+
+
+def test_two_schedules_for_one_payer_fail_naming_both() -> None:
+    class Second(_Acmeish):
+        name = "second"
+
+        @ptcpt.hookimpl
+        def ptcpt_register_payers(self, register: Any) -> None:
+            pass
+
+        @ptcpt.hookimpl
+        def ptcpt_register_fee_schedules(self, register: Any) -> None:
+            register(ptcpt.FeeSchedule(id="other", payers={"acmeish"}, percent_of_medicare=90))
+
+    with pytest.raises(PluginError, match=r"'acmeish-2025'.*'other'"):
+        make_checker(_Acmeish(), Second())
+
+
+def test_a_plugin_whose_register_hook_raises_is_left_out_and_reported() -> None:
+    class Flaky:
+        name = "flaky"
+
+        @ptcpt.hookimpl
+        def ptcpt_register_payers(self, register: Any) -> None:
+            register(ptcpt.PayerProfile(id="flakyco", name="Flaky Co"))
+
+        @ptcpt.hookimpl
+        def ptcpt_register_rules(self, register: Any) -> None:
+            register(one_per_line)
+            raise RuntimeError("secret text")
+
+    checker = make_checker(Flaky())
+    assert "flakyco" not in checker.payers
+    assert "test.one-per-line" not in {r.rule.id for r in checker.rules}
+    report = checker.check(CLEAN)
+    warning = [f for f in report.findings if f.rule == PLUGIN_ERROR]
+    assert len(warning) == 1 and warning[0].plugin == "flaky"
+    assert "RuntimeError" in warning[0].message and "secret text" not in warning[0].message
+    assert report.ok  # built-ins still ran and the visit is clean

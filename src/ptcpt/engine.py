@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ptcpt.default_plugins.medicare import NONCOVERED
-from ptcpt.errors import InvalidVisit
+from ptcpt.errors import InvalidVisit, PluginError
 from ptcpt.fees import apply_fee_schedule, price_lines
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
@@ -80,11 +80,22 @@ class Checker:
             load_entrypoints=load_entrypoints,
             env=env,
         )
-        self.rules: tuple[RegisteredRule, ...] = self.plugins.rules()
-        self.payers: dict[str, PayerProfile] = self.plugins.payers()
-        self.fee_schedules: dict[str, FeeSchedule] = self.plugins.fee_schedules()
-        base = catalog if catalog is not None else bundled_catalog()
+        rules = self.plugins.rules()
+        payers = self.plugins.payers()
+        schedules = self.plugins.fee_schedules()
         extra = self.plugins.codes()
+        # A plugin whose register hook raised contributes nothing at all, whichever hook
+        # failed: half a plugin (its payer without its rules) would check visits wrongly.
+        broken = self.plugins.broken
+        self.rules: tuple[RegisteredRule, ...] = tuple(r for r in rules if r.plugin not in broken)
+        self.payers: dict[str, PayerProfile] = {
+            pid: p for pid, p in payers.items() if self.plugins.owner("payer", pid) not in broken
+        }
+        self.fee_schedules: dict[str, FeeSchedule] = {
+            sid: f for sid, f in schedules.items() if self.plugins.owner("fee schedule", sid) not in broken
+        }
+        self._schedule_for: dict[str, FeeSchedule] = _schedules_by_payer(self.fee_schedules)
+        base = catalog if catalog is not None else bundled_catalog()
         if extra:
             replaced = {code.code: code for code in extra}
             merged = [replaced.pop(code.code, code) for code in base]
@@ -110,7 +121,7 @@ class Checker:
                 rule=PLUGIN_ERROR,
                 severity=Severity.WARNING,
                 message=f"plugin {failure.name!r} could not be loaded ({failure.error}); "
-                f"its rules did not run",
+                f"nothing it registers is used",
                 plugin=failure.name,
                 fix="reinstall or fix the plugin, or disable it with PTCPT_DISABLE_PLUGINS",
             )
@@ -169,7 +180,7 @@ class Checker:
             payer=payer,
             units=plan,
             tables=self.tables,
-            fee_schedule=self.fee_schedules.get(payer.id),
+            fee_schedule=self._schedule_for.get(payer.id),
             price=functools.partial(self._price, on=visit.date, payer=payer),
             classifier=self.classifier,
         )
@@ -257,7 +268,7 @@ class Checker:
         )
         if priced.conversion_factor is None:
             return None
-        schedule = self.fee_schedules.get(payer.id)
+        schedule = self._schedule_for.get(payer.id)
         if schedule is not None:
             return apply_fee_schedule(priced, schedule)
         if not payer.medicare_rules:
@@ -281,6 +292,20 @@ class Checker:
                 terms = self.plugins.terms()
                 self._classifier = Classifier(extra_terms=terms) if terms else default_classifier()
             return self._classifier
+
+
+def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSchedule]:
+    """payer id -> the one fee schedule that prices it; two schedules for one payer fail."""
+    found: dict[str, FeeSchedule] = {}
+    for schedule in schedules.values():
+        for payer in sorted(schedule.payers):
+            if payer in found:
+                raise PluginError(
+                    f"payer {payer!r} is priced by both fee schedule {found[payer].id!r} and "
+                    f"fee schedule {schedule.id!r}; a payer takes one schedule"
+                )
+            found[payer] = schedule
+    return found
 
 
 def _restamp(item: Any, rule: str, plugin: str) -> Any:

@@ -113,6 +113,8 @@ class Plugins:
     ) -> None:
         self._pm = pm
         self.failures = failures
+        self._broken: set[str] = set()
+        self._owners: dict[tuple[str, str], str] = {}
         self._versions = dict(versions or {})
 
     @classmethod
@@ -182,16 +184,30 @@ class Plugins:
             def register(item: Any, _plugin: str = plugin_name) -> None:
                 found.append((item, _plugin))
 
+            if plugin_name in self._broken:
+                continue
             args = {"register": register}
+            start = len(found)
             try:
                 impl.function(*[args[name] for name in impl.argnames])
             except PluginError:
                 raise
             except Exception as exc:
-                raise PluginError(
-                    f"plugin {plugin_name!r} failed in {hook_name}: {type(exc).__name__}: {exc}"
-                ) from exc
+                # Isolate the plugin: drop what it registered and report it; the built-ins
+                # and every other plugin still work. Only the exception type is kept, so
+                # no free text from the plugin reaches a report.
+                del found[start:]
+                self._broken.add(plugin_name)
+                self.failures = (
+                    *self.failures,
+                    LoadFailure(plugin_name, f"{hook_name} raised {type(exc).__name__}"),
+                )
         return found
+
+    @property
+    def broken(self) -> frozenset[str]:
+        """Plugins whose register hook raised; everything they registered is left out."""
+        return frozenset(self._broken)
 
     def rules(self) -> tuple[RegisteredRule, ...]:
         """Every rule, in registration order; duplicate ids name both plugins."""
@@ -224,6 +240,11 @@ class Plugins:
 
         return self._unique("ptcpt_register_fee_schedules", FeeSchedule, "fee schedule")
 
+    def owner(self, kind: str, item_id: str) -> str | None:
+        """The plugin that registered payer or fee schedule ``item_id`` (kind "payer" or
+        "fee schedule"), or None."""
+        return self._owners.get((kind, item_id))
+
     def _unique(self, hook: str, cls: type[Any], what: str) -> dict[str, Any]:
         owners: dict[str, str] = {}
         result: dict[str, Any] = {}
@@ -238,6 +259,7 @@ class Plugins:
                     f"and plugin {plugin!r}"
                 )
             owners[item.id] = plugin
+            self._owners[(what, item.id)] = plugin
             result[item.id] = item
         return result
 
