@@ -68,5 +68,12 @@ def test_mue_zero_without_a_medicare_rule_is_reported() -> None:
     assert "MUE of 0" in report.findings[0].message
 
 
-def test_mue_zero_applies_to_other_payers_running_ncci() -> None:
-    assert mue_lines(CHECKER.check(make_visit(("97010", 1), payer="medicaid"))) == [0]
+def test_mue_zero_of_a_bundled_or_invalid_code_is_left_to_payer_policy() -> None:
+    # 97010 (status B) and 97014 (status I) have an MUE of 0 because of Medicare's status;
+    # other payers may pay them, and the Medicare rules report them for Medicare.
+    assert mue_lines(CHECKER.check(make_visit(("97010", 1), payer="medicaid"))) == []
+    assert mue_lines(CHECKER.check(make_visit(("97014", 1), payer="commercial"))) == []
+
+
+def test_mue_zero_of_another_code_applies_to_every_payer_running_ncci() -> None:
+    assert mue_lines(CHECKER.check(make_visit(("97169", 1), payer="medicaid"))) == [0]

@@ -49,7 +49,10 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         limit = tables.mue(code)
         if limit is None or total <= limit.mue:
             continue
-        if limit.mue == 0 and ctx.medicare and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
+        if limit.mue == 0 and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
+            # An MUE of 0 on a bundled or invalid code restates Medicare's payment status:
+            # the Medicare rules report it for Medicare, and for other payers the code may
+            # be the right one (97014 is what non-Medicare payers take for unattended e-stim).
             continue
         if limit.mue == 0:
             message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"
