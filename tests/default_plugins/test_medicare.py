@@ -55,8 +55,11 @@ def test_status_b_codes_are_a_warning_with_no_payment(code: str) -> None:
 
 @pytest.mark.parametrize("code", ["20560", "20561"])
 def test_dry_needling_needs_a_notice_modifier(code: str) -> None:
-    assert only(CHECKER.check(make_visit((code, 1, None, ["GP"]))), "medicare.noncovered") != []
-    for notice in ("GX", "GA"):
-        report = CHECKER.check(make_visit((code, 1, None, ["GP", notice])))
-        assert only(report, "medicare.noncovered") == []
-        assert report.estimate is not None and report.estimate.total == 0
+    missing = only(CHECKER.check(make_visit((code, 1, None, ["GP"]))), "medicare.noncovered")
+    assert [(line, sev) for line, sev, _ in missing] == [(0, Severity.ERROR)]
+    report = CHECKER.check(make_visit((code, 1, None, ["GP", "GX"])))
+    assert only(report, "medicare.noncovered") == []
+    assert report.estimate is not None and report.estimate.total == 0
+    # GA is accepted (a notice was given) but flagged: it is not the non-covered modifier.
+    report = CHECKER.check(make_visit((code, 1, None, ["GP", "GA"])))
+    assert [(line, sev) for line, sev, _ in only(report, "medicare.noncovered")] == [(0, Severity.WARNING)]

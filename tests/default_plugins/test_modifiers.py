@@ -66,6 +66,32 @@ def test_de_minimis_is_more_than_ten_percent() -> None:
     assert found(assistant(30, 4, "2021-03-01"), "modifier.assistant-missing") == [(0, Severity.ERROR)]
 
 
+def test_from_2022_units_the_therapist_alone_carries_need_no_cq() -> None:
+    def line(units: int, minutes: int, by_assistant: int, date: str) -> Report:
+        return CHECKER.check(
+            make_visit(
+                Line(
+                    code="97110",
+                    units=units,
+                    minutes=minutes,
+                    modifiers=("GP",),
+                    assistant_minutes=by_assistant,
+                ),
+                date=date,
+            )
+        )
+
+    # 15 minutes, 4 by the assistant (27 %): the therapist's 11 minutes earn the unit.
+    assert found(line(1, 15, 4, "2025-03-12"), "modifier.assistant-missing") == []
+    # Before 2022 the share alone decides.
+    assert found(line(1, 15, 4, "2021-03-12"), "modifier.assistant-missing") == [(0, Severity.ERROR)]
+    # 30 minutes for 2 units, 12 by the assistant: the therapist's 18 minutes carry one unit.
+    report = line(2, 30, 12, "2025-03-12")
+    assert found(report, "modifier.assistant-missing") == [(0, Severity.ERROR)]
+    assert "carry 1 of its 2 unit(s)" in report.findings[0].message
+    assert "unconfirmed" in report.findings[0].message
+
+
 def test_cq_is_required_from_2020() -> None:
     assert found(assistant(15, 10, "2019-12-31"), "modifier.assistant-missing") == []
     assert found(assistant(15, 10, "2020-01-01"), "modifier.assistant-missing") != []

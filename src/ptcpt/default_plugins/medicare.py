@@ -20,7 +20,6 @@ MEDICARE_EQUIVALENT = {"97014": "G0283", "97127": "G0515"}
 #: Services Medicare does not cover when a physical therapist furnishes them
 #: (facts.md 1f and 11: dry needling; APTA advises GX with a voluntary ABN).
 NONCOVERED = frozenset({"20560", "20561"})
-NOTICE = frozenset({"GX", "GA"})
 
 
 @rule("medicare.invalid-code", kind="validation")
@@ -70,7 +69,19 @@ def noncovered(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         status = ctx.tables.status(line.code)
         if line.code not in NONCOVERED and status != "N":
             continue
-        if NOTICE & set(line.modifiers):
+        mods = set(line.modifiers)
+        if "GX" in mods:
+            continue
+        if "GA" in mods:
+            # Accepted (the claim says an ABN was given), but GA is for services expected
+            # to be denied as not reasonable and necessary, not for ones never covered.
+            yield ctx.warning(
+                f"{line.code} carries GA: GA is for a service Medicare may deny as not reasonable "
+                f"and necessary; for a service it never covers, GX with a voluntary notice is "
+                f"the modifier APTA advises",
+                line=i,
+                fix="check the notice given; use GX for a voluntary notice of a non-covered service",
+            )
             continue
         yield ctx.error(
             f"{line.code} is not covered by Medicare when a physical therapist furnishes it",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from ptcpt.codes import TherapyList
 from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
+from ptcpt.units import total_units
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from ptcpt.visit import Visit
 
 DISCIPLINE = frozenset({"GP", "GO", "GN"})
+#: From the CY2022 rule the de minimis test is applied unit by unit: a unit the therapist
+#: alone furnished 8 or more minutes of needs no CQ/CO (facts.md 5; wording unconfirmed).
+PER_UNIT_FROM = dt.date(2022, 1, 1)
 #: Modifiers that say a beneficiary was told the service may not be paid (no KX then).
 LIABILITY = frozenset({"GA", "GZ"})
 
@@ -91,22 +96,40 @@ def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     share = ctx.tables.de_minimis_share(ctx.date)
     if share is None:
         return
+    per_unit = ctx.date >= PER_UNIT_FROM
+    factor = ctx.tables.cq_factor(ctx.date)
+    paid = f" (paid at {factor:.0%})" if factor < 1 else ""
     for i, line in enumerate(visit.lines):
         if not line.assistant_minutes or not line.minutes:
             continue
         if "CQ" in line.modifiers or "CO" in line.modifiers:
             continue
         part = Decimal(line.assistant_minutes) / Decimal(line.minutes)
-        if part > share:
-            modifier = "CO" if "GO" in line.modifiers else "CQ"
-            yield ctx.error(
-                f"{line.code}: an assistant furnished {line.assistant_minutes} of "
-                f"{line.minutes} minutes ({part:.0%}), above Medicare's {share:.0%} de minimis "
-                f"share, but the line has no {modifier}",
-                line=i,
-                fix=f"add {modifier} (paid at 85% from 2022), or split the units the therapist "
-                f"alone furnished onto a line without it; CMS applies the test per unit",
+        if part <= share:
+            continue
+        code = ctx.code(i)
+        therapist = line.minutes - line.assistant_minutes
+        if per_unit and code is not None and code.unit_minutes == 15:
+            # From 2022 a unit whose billing threshold the therapist alone met needs no
+            # CQ/CO: only the units the therapist's own minutes cannot carry do.
+            if total_units(therapist) >= line.units:
+                continue
+            basis = (
+                f"the therapist's own {therapist} minutes carry "
+                f"{total_units(therapist)} of its {line.units} unit(s)"
             )
+            caveat = "; the exact CY2022 wording of this per-unit test is unconfirmed"
+        else:
+            basis = f"above Medicare's {share:.0%} de minimis share"
+            caveat = ""
+        modifier = "CO" if "GO" in line.modifiers else "CQ"
+        yield ctx.error(
+            f"{line.code}: an assistant furnished {line.assistant_minutes} of {line.minutes} "
+            f"minutes ({part:.0%}), {basis}, but the line has no {modifier}{caveat}",
+            line=i,
+            fix=f"add {modifier}{paid} to the units the assistant furnished, or bill the units "
+            f"the therapist alone furnished on a line without it",
+        )
 
 
 @rule("modifier.kx-missing", kind="validation")
