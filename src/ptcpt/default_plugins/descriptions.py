@@ -46,8 +46,8 @@ def description_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         yield ctx.hint(
             f"{line.code} ({billed_name}) is billed, but its description reads like "
             f"{best.code.code} ({best.code.name}) from {evidence}; check which service the note "
-            f"documents: bill {best.code.code} only if the note supports it, or document what "
-            f"makes the service {line.code}",
+            f"documents: keep {line.code} only if the note already shows it, bill "
+            f"{best.code.code} only if the note supports that, and otherwise correct the line",
             line=i,
         )
 

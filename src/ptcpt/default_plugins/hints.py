@@ -35,19 +35,45 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
             units, first, complete = billed.get(line.code, (0, i, True))
             billed[line.code] = (units + line.units, first, complete and line.minutes is not None)
     minutes = dict(plan.minutes)
+    fired = False
     for code, (units, first, complete) in billed.items():
         low, _high = plan.bounds(code)
         if not complete or units >= low:
             continue
-        missing = low - units
-        amount = _unit_amount(visit, ctx, first, missing)
+        fired = True
         yield ctx.hint(
             f"{code}: {minutes[code]} timed minutes support {low} unit(s) under the payer's "
             f"method but {units} are billed; if the note documents that time as skilled, "
-            f"one-on-one {code}, check the units",
+            f"one-on-one {code}, check the units{_unconfirmed(ctx)}",
             line=first,
-            amount=amount,
+            amount=_unit_amount(visit, ctx, first, low - units),
         )
+    if fired or not all(complete for _, _, complete in billed.values()):
+        return
+    # Under CMS tied remainders leave the provider a choice of code, so every code can be
+    # within its own bounds while the visit as a whole is a unit short (20 + 20 minutes
+    # billed 1 + 1: the minutes support 3).
+    billed_total = sum(units for units, _, _ in billed.values())
+    if billed_total < plan.total:
+        tied = [code for code in plan.tied() if code in billed]
+        first = billed[tied[0]][1] if tied else None
+        yield ctx.hint(
+            f"{plan.total_minutes} timed minutes support {plan.total} unit(s) in all under the "
+            f"payer's method but {billed_total} are billed"
+            + (f"; CMS leaves the choice among {', '.join(tied)} to you" if tied else "")
+            + f"; if the note documents that time as skilled, one-on-one care, check the units"
+            f"{_unconfirmed(ctx)}",
+            line=first,
+            amount=None if first is None else _unit_amount(visit, ctx, first, 1),
+        )
+
+
+def _unconfirmed(ctx: RuleContext) -> str:
+    """A caveat for amounts that rest on figures the sources leave unconfirmed."""
+    estimate = ctx.estimate
+    if estimate is not None and estimate.unconfirmed:
+        return " (the dollar figure rests on unconfirmed fee data)"
+    return ""
 
 
 def _unit_amount(visit: Visit, ctx: RuleContext, line: int, missing: int) -> Decimal | None:
@@ -77,30 +103,33 @@ def mppr(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     if estimate is None:
         return
     reduction = sum((line.mppr_reduction for line in estimate.lines), Decimal(0))
-    if reduction > 0:
+    rate = ctx.tables.mppr_rate(ctx.date)
+    if reduction > 0 and rate is not None:
         yield ctx.hint(
             f"Medicare's multiple procedure payment reduction lowers this visit by "
             f"${reduction:.2f}: the practice-expense part of every 'always therapy' unit after "
-            f"the highest-priced one is paid at half; no billing change is needed or possible",
+            f"the highest-priced one is paid at {1 - rate:.0%}; no billing change is needed or "
+            f"possible{_unconfirmed(ctx)}",
             amount=reduction.quantize(_CENT),
         )
 
 
 @rule("hint.assistant-reduction", kind="hint", modifiers={"CQ", "CO"})
 def assistant_reduction(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
-    """CQ/CO lines are paid at 85% of the fee schedule."""
+    """CQ/CO lines are paid at a share of the fee schedule (85% from 2022)."""
     if not ctx.medicare:
         return
     estimate = ctx.estimate
     if estimate is None:
         return
+    factor = ctx.tables.cq_factor(ctx.date)
     for i, priced in enumerate(estimate.lines):
         if priced.assistant_reduction > 0:
             yield ctx.hint(
                 f"{visit.lines[i].code} carries {'CQ' if 'CQ' in visit.lines[i].modifiers else 'CO'}"
-                f": Medicare pays assistant-furnished services at 85%, "
+                f": Medicare pays assistant-furnished services at {factor:.0%}, "
                 f"${priced.assistant_reduction:.2f} less; make sure the modifier reflects who "
-                f"furnished the minutes",
+                f"furnished the minutes{_unconfirmed(ctx)}",
                 line=i,
                 amount=priced.assistant_reduction.quantize(_CENT),
             )

@@ -52,7 +52,8 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"{code}: {units} unit(s) billed, but {minutes} timed minutes support at most "
                 f"{high} under the {method}",
                 line=first,
-                fix=f"bill {high} unit(s) of {code}, or document the minutes that support more",
+                fix=f"bill {high} unit(s) of {code}; if the note records more minutes, correct "
+                f"the line's minutes",
             )
     if not over and plan.method == "cms" and total_billed > plan.total:
         yield ctx.error(
