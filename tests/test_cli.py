@@ -100,8 +100,8 @@ def test_units_json_shows_ties_as_bounds(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_units_accepts_lower_case_codes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["units", "g0283=10", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["units"] == {"G0283": 1}
+    assert main(["units", "s8948=10", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["units"] == {"S8948": 1}
 
 
 @pytest.mark.parametrize(
@@ -152,3 +152,12 @@ def test_the_quickstart_example_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert "97762 was deleted on 2018-01-01; use 97763" in result.stdout
     assert "visit quickstart-1 on 2025-03-12 for medicare: OK" in result.stdout
+
+
+@pytest.mark.parametrize("arg", ["97161=45", "97010=20", "97550=30", "97111=10"])
+def test_units_refuses_codes_whose_minutes_are_not_timed_units(
+    arg: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["units", "97110=10", arg]) == 2
+    err = capsys.readouterr().err
+    assert "untimed" in err or "units" in err or "not in the catalog" in err

@@ -414,12 +414,27 @@ def _minutes_arg(value: str) -> tuple[str, int]:
 
 
 def _cmd_units(args: argparse.Namespace) -> int:
+    from ptcpt.catalogs import catalog
     from ptcpt.units import allocate
 
+    known = catalog()
     minutes: dict[str, int] = {}
     for code, value in args.minutes:
         if code in minutes:
             raise UsageError(f"{code} is given twice; give each code once with its total minutes for the day")
+        found = known.get(code)
+        if found is None:
+            close = known.close_matches(code)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise UsageError(f"{code} is not in the catalog{hint}")
+        if found.unit_minutes != 15:
+            # Untimed minutes (evaluations, supervised modalities, group) never count
+            # toward timed units; other unit lengths have their own counting.
+            kind = "untimed" if not found.is_timed else f"counted in {found.unit_minutes}-minute units"
+            raise UsageError(
+                f"{code} is {kind}: its minutes do not count toward the 15-minute timed units; "
+                f"give only 15-minute timed codes"
+            )
         minutes[code] = value
     plan = allocate(minutes, method=args.method)
     if args.json:
