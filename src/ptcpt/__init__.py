@@ -13,12 +13,16 @@ from typing import TYPE_CHECKING, Any
 from ptcpt.errors import DataError, InvalidVisit, MissingExtra, PluginError, PtcptError, UnknownCode
 
 if TYPE_CHECKING:
+    from ptcpt import batch as batch
+    from ptcpt import cmsdata as cmsdata
+    from ptcpt import cmsfiles as cmsfiles
+    from ptcpt import fees as fees
     from ptcpt import frames as frames
     from ptcpt import serialize as serialize
     from ptcpt import units as units
     from ptcpt import x12 as x12
     from ptcpt.catalogs import Catalog, catalog
-    from ptcpt.classifier import Suggestion, Term, classify, classify_many
+    from ptcpt.classifier import Classifier, Suggestion, Suggestions, Term, classify, classify_many
     from ptcpt.codes import Category, Code, TherapyList, Timing
     from ptcpt.engine import Checker, check, estimate
     from ptcpt.fees import Estimate
@@ -36,6 +40,8 @@ _LAZY: dict[str, str] = {
     "Catalog": "ptcpt.catalogs",
     "catalog": "ptcpt.catalogs",
     "Category": "ptcpt.codes",
+    "Classifier": "ptcpt.classifier",
+    "Suggestions": "ptcpt.classifier",
     "classify": "ptcpt.classifier",
     "classify_many": "ptcpt.classifier",
     "Suggestion": "ptcpt.classifier",
@@ -63,12 +69,15 @@ _LAZY: dict[str, str] = {
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset({"frames", "serialize", "units", "x12"})
+_LAZY_MODULES = frozenset(
+    {"batch", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
+)
 
 __all__ = [
     "Catalog",
     "Category",
     "Checker",
+    "Classifier",
     "Code",
     "DataError",
     "Estimate",
@@ -86,6 +95,7 @@ __all__ = [
     "RuleContext",
     "Severity",
     "Suggestion",
+    "Suggestions",
     "Term",
     "TherapyList",
     "Timing",

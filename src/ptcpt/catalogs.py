@@ -1,6 +1,7 @@
 """The catalog: every code a physical therapist bills, looked up by code and by date.
 
-The bundled catalog is read from ``data/codes.toml`` on first use and cached. Deleted
+The bundled catalog (``data/codes.toml``, read from its compiled twin ``codes.json``) is
+loaded on first use and cached. Deleted
 codes stay in it with their deletion date and replacements, because claims for old dates
 of service, and old habits, still carry them.
 """

@@ -39,8 +39,9 @@ class PayerProfile:
     """What ptcpt needs to know about a payer to check a visit for it.
 
     ``medicare_rules`` switches on the rules that follow Medicare policy (KX, CQ de
-    minimis, G0283 for unattended e-stim, bundled 97010, ...). ``pays_59_edits`` says
-    whether the payer runs NCCI pair edits (most do; the CMS files are the reference).
+    minimis, G0283 for unattended e-stim, bundled 97010, ...). ``ncci_edits`` says
+    whether the payer runs NCCI pair edits and MUEs (most do; CMS's files are the
+    reference).
     """
 
     id: str = attrs.field(validator=_payer_id)
