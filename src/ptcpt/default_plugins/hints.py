@@ -56,15 +56,15 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     billed_total = sum(units for units, _, _ in billed.values())
     if billed_total < plan.total:
         tied = [code for code in plan.tied() if code in billed]
-        first = billed[tied[0]][1] if tied else None
+        at: int | None = billed[tied[0]][1] if tied else None
         yield ctx.hint(
             f"{plan.total_minutes} timed minutes support {plan.total} unit(s) in all under the "
             f"payer's method but {billed_total} are billed"
             + (f"; CMS leaves the choice among {', '.join(tied)} to you" if tied else "")
             + f"; if the note documents that time as skilled, one-on-one care, check the units"
             f"{_unconfirmed(ctx)}",
-            line=first,
-            amount=None if first is None else _unit_amount(visit, ctx, first, 1),
+            line=at,
+            amount=None if at is None else _unit_amount(visit, ctx, at, 1),
         )
 
 
