@@ -150,17 +150,9 @@ class Checker:
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
-        from ptcpt.units import allocate
+        from ptcpt.units import allocate, timed_minutes
 
-        minutes: dict[str, int] = {}
-        get = self.catalog.get
-        for line in visit.lines:
-            if line.minutes is None:
-                continue
-            code = get(line.code)
-            if code is None or code.unit_minutes != 15:
-                continue
-            minutes[line.code] = minutes.get(line.code, 0) + line.minutes
+        minutes = timed_minutes(visit, self.catalog)
         if not minutes:
             return None
         return allocate(minutes, method=payer.unit_method)

@@ -135,13 +135,15 @@ class Report:
                 lines.append(f"          fix: {f.fix}")
         for h in self.hints:
             where = f" line {h.line}" if h.line is not None else ""
-            amount = f" (${h.amount:.2f})" if h.amount is not None else ""
-            lines.append(f"  HINT    {h.rule}{where}: {h.message}{amount}")
+            amount = f"${h.amount:.2f}" if h.amount is not None else ""
+            shown = f" ({amount})" if amount and amount not in h.message else ""
+            lines.append(f"  HINT    {h.rule}{where}: {h.message}{shown}")
         if self.units is not None and len(self.units):
             explained = self.units.explain().replace("\n", "\n    ")
             lines.append(f"  expected units: {explained}")
         if self.estimate is not None:
             lines.append(f"  estimate: ${self.estimate.total:.2f}")
+            lines.extend(f"    note: {note}" for note in self.estimate.notes)
         return "\n".join(lines)
 
     def to_frame(self, *, money: Literal["float", "decimal"] = "float") -> pd.DataFrame:

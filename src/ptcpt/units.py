@@ -251,19 +251,19 @@ def allocate(minutes_by_code: Mapping[str, int], method: str = "cms") -> UnitPla
 def timed_minutes(visit: Visit, catalog: Catalog) -> dict[str, int]:
     """The visit's minutes per timed 15-minute code, summed over its lines, sorted by code.
 
-    Only lines whose code ``catalog`` knows as timed with 15-minute units count, and only
-    when they carry minutes. Untimed codes (evaluations, supervised modalities, group
-    therapy) never add to the timed total. Unknown codes, timed lines without minutes and
-    codes with other unit lengths are left out: the rule engine reports those separately.
-    Pass the catalog for the date of service (``catalog.for_date(visit.date)``) to leave
-    out codes not billable that day.
+    Only lines whose code ``catalog`` knows as timed with 15-minute units, and billable on
+    the visit's date, count, and only when they carry minutes. Untimed codes (evaluations,
+    supervised modalities, group therapy) never add to the timed total. Unknown, deleted
+    or not-yet-effective codes, timed lines without minutes and codes with other unit
+    lengths are left out: the rule engine reports those separately.
     """
     totals: dict[str, int] = {}
+    day = visit.date
     for line in visit.lines:
         if line.minutes is None:
             continue
         code = catalog.get(line.code)
-        if code is None or not code.is_timed or code.unit_minutes != UNIT_MINUTES:
+        if code is None or code.unit_minutes != UNIT_MINUTES or not code.is_active(day):
             continue
         totals[line.code] = totals.get(line.code, 0) + line.minutes
     return dict(sorted(totals.items()))
