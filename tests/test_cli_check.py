@@ -147,3 +147,19 @@ def test_binary_input_is_bad_input_not_a_traceback(
     assert main(["check", str(path)]) == 2
     assert main(["estimate", str(path)]) == 2
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_an_unknown_payer_option_fails_once(capsys: pytest.CaptureFixture[str]) -> None:
+    claims = ROOT / "examples" / "claims" / "pt_claims.837"
+    assert main(["check", str(claims), "--payer", "zzz"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("unknown payer 'zzz'") == 1 and "known payers" in err
+
+
+def test_x12_claims_are_checked_with_the_minutes_note(capsys: pytest.CaptureFixture[str]) -> None:
+    claims = ROOT / "examples" / "claims" / "pt_claims.837"
+    assert main(["check", str(claims), "--json"]) == 1  # one claim bills deleted 97001
+    out, err = capsys.readouterr()
+    reports = [json.loads(line) for line in out.splitlines()]
+    assert len(reports) == 6 and all(r["payer"] == "medicare" for r in reports)
+    assert err.count("837P claims carry units, not minutes") == 1

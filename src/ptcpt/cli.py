@@ -171,6 +171,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     from ptcpt.serialize import estimate_to_dict
 
     checker = _make_checker(args)
+    _known_payer(checker, args.payer)
     stream = _open_input(args.file)
     rejected = 0
     try:
@@ -209,6 +210,15 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
         if stream is not sys.stdin:
             stream.close()
     return EXIT_USAGE if rejected else EXIT_OK
+
+
+def _known_payer(checker: Any, payer: str) -> None:
+    from ptcpt.errors import InvalidVisit
+
+    try:
+        checker.payer(payer)
+    except InvalidVisit as exc:
+        raise UsageError(f"--payer: {exc.reason}") from None
 
 
 def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
@@ -269,7 +279,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
     factory = _checker_factory(args)
-    factory()  # fail fast (bad plugin, bad CMS folder) before reading any input
+    _known_payer(factory(), args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
     stream = _open_input(args.file)
     read = checked = rejected = with_errors = 0
     progress = _Progress()
@@ -498,7 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--payer",
         default="medicare",
-        help="payer profile for X12 837P claims (JSON visits name their own)",
+        help="payer profile for X12 837P claims only (JSON visits name their own payer)",
     )
     p.add_argument(
         "--jobs",
@@ -520,7 +530,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
     p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
-    p.add_argument("--payer", default="medicare", help="payer profile for X12 837P claims")
+    p.add_argument("--payer", default="medicare", help="payer profile for X12 837P claims only")
     p.add_argument("--json", action="store_true", help="one JSON estimate per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")
