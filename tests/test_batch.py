@@ -85,3 +85,18 @@ def test_parallel_results_equal_sequential_results() -> None:
 def test_jobs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="jobs"):
         list(check_records([], checker_factory=FACTORY, jobs=0))
+
+
+def test_records_say_what_their_numbers_count() -> None:
+    listed = read_records(io.StringIO("[" + visit_line(0) + "," + visit_line(1) + "]"))
+    assert [n for n, _ in listed] == [1, 2] and listed.unit == "item"
+    lines = read_records(io.StringIO(visit_line(0) + "\n" + visit_line(1) + "\n"))
+    assert [n for n, _ in lines] == [1, 2] and lines.unit == "line"
+
+
+def test_a_first_line_that_is_not_utf8_is_rejected_like_any_other() -> None:
+    bad = visit_line(0).replace("GP", "G\udce9")
+    outcomes = list(check_records(read_records(io.StringIO(bad + "\n" + visit_line(1))),
+                                  checker_factory=FACTORY))
+    assert outcomes[0].error is not None and "UTF-8" in outcomes[0].error
+    assert len(outcomes) == 2 and outcomes[1].checked

@@ -69,9 +69,7 @@ _LAZY: dict[str, str] = {
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset(
-    {"batch", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
-)
+_LAZY_MODULES = frozenset({"batch", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"})
 
 __all__ = [
     "Catalog",

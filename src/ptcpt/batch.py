@@ -22,7 +22,7 @@ from ptcpt.errors import InvalidVisit
 if TYPE_CHECKING:
     from ptcpt.engine import Checker
 
-__all__ = ["Outcome", "check_records", "process", "read_records", "visit_of"]
+__all__ = ["Outcome", "Records", "check_records", "process", "read_records", "visit_of"]
 
 #: One input record: its line number and a JSON text, a decoded dict, a Visit, or the
 #: InvalidVisit explaining why it could not be read.
@@ -45,55 +45,86 @@ class Outcome:
         return self.error is None
 
 
-def read_records(stream: TextIO, *, x12_payer: str = "medicare") -> Iterator[Record]:
+class Records:
+    """The records of one input, read lazily; ``unit`` says what their numbers count.
+
+    ``unit`` is ``"line"`` for JSONL and a single JSON visit (the input line), ``"item"``
+    for a JSON list (1-based position) and ``"claim"`` for X12 837P (the claim's ordinal
+    in the file); it is known once iteration has started.
+    """
+
+    def __init__(self, stream: TextIO, *, x12_payer: str = "medicare") -> None:
+        self._stream = stream
+        self._payer = x12_payer
+        self.unit = "line"
+
+    def __iter__(self) -> Iterator[Record]:
+        stream = self._stream
+        number = 0
+        first = ""
+        for raw in stream:
+            number += 1
+            if raw.strip():
+                first = raw
+                break
+        if not first:
+            return
+        from ptcpt.x12 import looks_like_x12
+
+        if looks_like_x12(first):
+            from ptcpt.x12 import visits_from_x12
+
+            self.unit = "claim"
+            yield from visits_from_x12(stream, payer=self._payer, prefix=first)
+            return
+        if not first.isascii() and not _utf8(first):
+            # Undecodable bytes on the first line: reject it and read on as JSONL, the
+            # only form in which the following lines can still be checked on their own.
+            yield number, InvalidVisit("", "the line is not UTF-8 text")
+            head: Any = {}
+        else:
+            try:
+                head = json.loads(first)
+            except json.JSONDecodeError:
+                head = None
+            if isinstance(head, dict):
+                yield number, head
+        if isinstance(head, dict):
+            for raw in stream:
+                number += 1
+                if not raw.strip():
+                    continue
+                if not raw.isascii() and not _utf8(raw):
+                    yield number, InvalidVisit("", "the line is not UTF-8 text")
+                    continue
+                yield number, raw
+            return
+        rest = first + stream.read()
+        if not rest.isascii() and not _utf8(rest):
+            yield number, InvalidVisit("", "the input is not UTF-8 text")
+            return
+        try:
+            document = json.loads(rest)
+        except json.JSONDecodeError as exc:
+            line = exc.lineno + number - 1
+            yield line, InvalidVisit("", f"not valid JSON (line {line}, column {exc.colno}): {exc.msg}")
+            return
+        if isinstance(document, list):
+            self.unit = "item"
+            yield from enumerate(document, start=1)
+        else:
+            yield number, document
+
+
+def read_records(stream: TextIO, *, x12_payer: str = "medicare") -> Records:
     """Records from JSON, JSONL or X12 837P text; JSONL and X12 are streamed.
 
     A stream whose first non-blank line is a whole JSON object is JSONL; one that starts
     with an X12 ``ISA`` header is an 837P claim file (its visits get ``x12_payer``, and
     the record number is the claim's ordinal); anything else is one JSON document (a
-    visit or a list of visits).
+    visit or a list of visits, numbered from 1). See :class:`Records` for ``unit``.
     """
-    number = 0
-    first = ""
-    for raw in stream:
-        number += 1
-        if raw.strip():
-            first = raw
-            break
-    if not first:
-        return
-    from ptcpt.x12 import looks_like_x12
-
-    if looks_like_x12(first):
-        from ptcpt.x12 import visits_from_x12
-
-        yield from visits_from_x12(stream, payer=x12_payer, prefix=first)
-        return
-    try:
-        head = json.loads(first)
-    except json.JSONDecodeError:
-        head = None
-    if isinstance(head, dict):
-        yield number, head
-        for raw in stream:
-            number += 1
-            if not raw.strip():
-                continue
-            if not raw.isascii() and not _utf8(raw):
-                yield number, InvalidVisit("", "the line is not UTF-8 text")
-                continue
-            yield number, raw
-        return
-    rest = first + stream.read()
-    try:
-        document = json.loads(rest)
-    except json.JSONDecodeError as exc:
-        line = exc.lineno + number - 1
-        yield line, InvalidVisit("", f"not valid JSON (line {line}, column {exc.colno}): {exc.msg}")
-        return
-    items = document if isinstance(document, list) else [document]
-    for index, item in enumerate(items):
-        yield (number if len(items) == 1 else index), item
+    return Records(stream, x12_payer=x12_payer)
 
 
 def _utf8(text: str) -> bool:

@@ -175,7 +175,8 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     stream = _open_input(args.file)
     rejected = 0
     try:
-        for where, payload in read_records(stream, x12_payer=args.payer):
+        records = read_records(stream, x12_payer=args.payer)
+        for number, payload in records:
             try:
                 if isinstance(payload, InvalidVisit):
                     raise payload
@@ -183,7 +184,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
                 estimate = checker.estimate(visit, locality=args.locality, apm=args.apm)
             except InvalidVisit as exc:
                 rejected += 1
-                print(f"ptcpt: rejected visit at input line {where}: {exc}", file=sys.stderr)
+                print(f"ptcpt: rejected visit at input {records.unit} {number}: {exc}", file=sys.stderr)
                 continue
             if estimate is None:
                 print(
@@ -284,8 +285,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     read = checked = rejected = with_errors = 0
     progress = _Progress()
     try:
+        records = read_records(stream, x12_payer=args.payer)
         outcomes = check_records(
-            _noting_x12(read_records(stream, x12_payer=args.payer)),
+            _noting_x12(iter(records)),
             checker_factory=factory,
             jobs=args.jobs,
             json_mode=args.json,
@@ -294,11 +296,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
             read += 1
             if outcome.error is not None:
                 rejected += 1
+                where = f"{records.unit} {outcome.number}"
                 if args.json:
-                    print(json.dumps({"input_line": outcome.number, "error": outcome.error}))
-                print(
-                    f"ptcpt: rejected visit at input line {outcome.number}: {outcome.error}", file=sys.stderr
-                )
+                    print(json.dumps({"input": where, "error": outcome.error}))
+                print(f"ptcpt: rejected visit at input {where}: {outcome.error}", file=sys.stderr)
             else:
                 checked += 1
                 with_errors += outcome.has_errors
