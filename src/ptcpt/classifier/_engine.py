@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
@@ -251,6 +252,8 @@ class Classifier:
                 predecessors.setdefault(successor, []).append(code.code)
         self._predecessors = {k: tuple(v) for k, v in predecessors.items()}
         self._add_ons = {c.code: c.add_on_to[0] for c in catalog if c.add_on_to}
+        #: code string -> Code, for ranking without the catalog's checked lookup
+        self._codes = {c.code: c for c in catalog}
 
     # -- public ----------------------------------------------------------------------------
     def classify(
@@ -320,22 +323,20 @@ class Classifier:
         vocabulary = self._norm.vocabulary_set
         found: list[tuple[int, int, tuple[int, ...]]] = []
         features: dict[str, list[_Span]] = {}
-        lookup = index.get
         last = len(canon) - 1
-        refused = False
         reach = -1  # end of the longest phrase found so far: phrases inside it are dropped
-        for i, token in enumerate(canon):
-            skip = refused
-            if token == REFUSAL:
-                refused = True
-            elif token == BOUNDARY:
-                refused = False
-            slot = lookup(token)
-            if slot is None or skip or (i and canon[i - 1] == NEGATION):
+        # Only words that start a phrase need a closer look; picking them out in one
+        # comprehension costs far less than walking every token in the loop below.
+        starts = [i for i, token in enumerate(canon) if token in index]
+        if starts and REFUSAL in canon:
+            starts = _unrefused(canon, starts)
+        for i in starts:
+            if i and canon[i - 1] == NEGATION:
                 continue
-            single, seconds, longer = slot
-            matched: list[_Entry] = []
+            token = canon[i]
+            single, seconds, longer = index[token]
             if i < last and longer:
+                matched: list[_Entry] = []
                 following = canon[i + 1]
                 entries = seconds.get(following)
                 if entries is not None:
@@ -354,8 +355,12 @@ class Classifier:
                         size = entry[1]
                         if size == 2 or canon[i + 2 : i + size] == entry[0][2:]:
                             matched.append(entry)
-            if single is not None:
-                matched.append(single)
+                if single is not None:
+                    matched.append(single)
+            elif single is not None:
+                matched = [single]
+            else:
+                continue
             # longest first at each position, positions in order: a phrase inside an
             # earlier, longer one ends at or before ``reach``
             for _phrase, size, tids, feats in matched:
@@ -752,7 +757,9 @@ class Classifier:
         raw = {code: value for code, value in scores.raw.items() if value > 0.05}
         if not raw:
             return Suggestions()
-        ranked = sorted(raw.items(), key=lambda item: (-item[1], item[0]))
+        # by score, high first, ties by code: two stable sorts, no key tuples
+        ranked = sorted(raw.items())
+        ranked.sort(key=itemgetter(1), reverse=True)
         best = ranked[0][1]
         if best < MIN_EVIDENCE or scores.abstain >= best:
             return Suggestions()
@@ -764,7 +771,7 @@ class Classifier:
             score = confidence * (0.4 + 0.6 * value / total) * damp
             suggestions.append(
                 Suggestion._trusted(
-                    self._catalog[code],
+                    self._codes[code],
                     min(1.0, max(float(score), 1e-6)),
                     self._evidence(scores.evidence.get(code, ()), tokens),
                 )
@@ -777,7 +784,10 @@ class Classifier:
             text = tokens.words(spans[0][1], spans[0][2])
             return (text,) if text else ()
         words: dict[str, None] = {}
-        for _weight, start, end in sorted(spans, key=_strongest_first):
+        # strongest first, ties by position: two stable sorts, no key function calls
+        ordered = sorted(spans, key=itemgetter(1))
+        ordered.sort(key=itemgetter(0), reverse=True)
+        for _weight, start, end in ordered:
             text = tokens.words(start, end)
             if text:
                 words[text] = None
@@ -786,8 +796,20 @@ class Classifier:
         return tuple(words)
 
 
-def _strongest_first(span: tuple[float, int, int]) -> tuple[float, int]:
-    return (-span[0], span[1])
+def _unrefused(canon: list[str], starts: list[int]) -> list[int]:
+    """``starts`` less the positions a refusal turns off: from the word after "declined"
+    (or another refusal) to the end of its clause, boundary included."""
+    kept: list[int] = []
+    refused = False
+    wanted = set(starts)
+    for i, token in enumerate(canon):
+        if i in wanted and not refused:
+            kept.append(i)
+        if token == REFUSAL:
+            refused = True
+        elif token == BOUNDARY:
+            refused = False
+    return kept
 
 
 def _one_edit(a: str, b: str) -> bool:
