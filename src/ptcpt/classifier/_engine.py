@@ -269,13 +269,16 @@ class Classifier:
             self._index[first] = (singles.get(first), by_first.get(first, {}), firsts.get(first, []))
         #: What to check at a word that starts phrases (see :meth:`_plan`): ``_alone`` for
         #: words that start only a one-word phrase (the next word changes nothing), and
-        #: ``_plans``, a bounded cache, per (word, next word) for the others.
+        #: ``_plans`` for the others: word -> next word -> plan, each a bounded cache
+        #: (two string-keyed look-ups, no pair tuple built per word of the text).
         self._alone: dict[str, _Plan] = {
             first: ((_ACCEPT, *single),) if single is not None else ()
             for first, (single, _seconds, longer) in self._index.items()
             if not longer
         }
-        self._plans: dict[tuple[str, str], _Plan] = {}
+        self._plans: dict[str, dict[str, _Plan]] = {
+            first: {} for first in self._index if first not in self._alone
+        }
         self._norm.learn(word for key in phrase_terms.keys() | phrase_features.keys() for word in key)
         self._dates: dict[dt.date, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
         predecessors: dict[str, list[str]] = {}
@@ -371,7 +374,7 @@ class Classifier:
             plan = alone.get(token)
             if plan is None:
                 following = canon[i + 1] if i < last else ""
-                plan = plans.get((token, following))
+                plan = plans[token].get(following)
                 if plan is None:
                     plan = self._plan(token, following)
             # longest first at each position, positions in order: a phrase inside an
@@ -414,9 +417,10 @@ class Classifier:
                 )
         if single is not None:
             plan.append((_ACCEPT, *single))
-        if len(self._plans) >= 20_000:
-            self._plans.clear()
-        made = self._plans[(token, following)] = tuple(plan)
+        cached = self._plans[token]
+        if len(cached) >= 2_000:
+            cached.clear()
+        made = cached[following] = tuple(plan)
         return made
 
     def _near(self, canon: list[str], start: int, phrase: list[str]) -> bool:
@@ -447,8 +451,9 @@ class Classifier:
         evidence = scores.evidence
         abstain_best = 0.0
         abstain_total = 0.0
+        lead_ins = not _SECONDARY.isdisjoint(spans_canon)
         for start, end, tids in spans:
-            lead_in = start > 0 and spans_canon[start - 1] in _SECONDARY
+            lead_in = lead_ins and start > 0 and spans_canon[start - 1] in _SECONDARY
             for tid in tids:
                 if tid in seen:
                     continue
@@ -827,7 +832,8 @@ class Classifier:
             return _NO_SUGGESTIONS
         # by score, high first, ties by code: two stable sorts, no key tuples
         ranked = sorted(raw.items())
-        ranked.sort(key=itemgetter(1), reverse=True)
+        if len(ranked) > 1:
+            ranked.sort(key=itemgetter(1), reverse=True)
         total = sum(raw.values())
         damp = best / (best + scores.abstain)
         codes = self._codes

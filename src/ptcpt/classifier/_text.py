@@ -224,7 +224,7 @@ class Normaliser:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1) or m.group(2)], text)
         if "'" in text or "\u2019" in text:
             text = _TICK.sub(_tick, text)
-        if ":" in text:
+        if ":" in text and "1" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
         if "+" in text:
             text = text.replace("+", " plus ")
