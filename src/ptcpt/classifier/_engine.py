@@ -462,13 +462,17 @@ class Classifier:
                 if lead_in:
                     weight *= 0.5
                 if kind == _CUE:
-                    total[code] = total.get(code, 0.0) + weight
-                    if weight > best.get(code, 0.0):
-                        best[code] = weight
-                    if code in evidence:
-                        evidence[code].append((weight, start, end))
-                    else:
+                    # ``evidence`` is fresh: a code has spans there once it has a total
+                    spans_of = evidence.get(code)
+                    if spans_of is None:
                         evidence[code] = [(weight, start, end)]
+                        total[code] = weight
+                        best[code] = weight
+                    else:
+                        spans_of.append((weight, start, end))
+                        total[code] += weight
+                        if weight > best[code]:
+                            best[code] = weight
                 elif kind == _ABSTAIN:
                     abstain_total += weight
                     abstain_best = max(abstain_best, weight)
