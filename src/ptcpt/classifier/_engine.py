@@ -365,11 +365,11 @@ class Classifier:
         # Only words that start a phrase need a closer look; picking them out in one
         # comprehension costs far less than walking every token in the loop below.
         starts = [i for i, token in enumerate(canon) if token in index]
+        if starts and NEGATION in canon:  # a phrase right after "no" does not fire
+            starts = [i for i in starts if not i or canon[i - 1] != NEGATION]
         if starts and REFUSAL in canon:
             starts = _unrefused(canon, starts)
         for i in starts:
-            if i and canon[i - 1] == NEGATION:
-                continue
             token = canon[i]
             plan = alone.get(token)
             if plan is None:
@@ -853,7 +853,7 @@ class Classifier:
                     self._evidence(evidence.get(code, ()), tokens),
                 )
             )
-        return Suggestions(suggestions)
+        return tuple.__new__(Suggestions, suggestions)  # no copy: the list is ours
 
     @staticmethod
     def _evidence(spans: list[tuple[float, int, int]] | tuple[()], tokens: Tokens) -> tuple[str, ...]:
