@@ -345,6 +345,27 @@ def test_classify_many_matches_one_at_a_time() -> None:
     assert classify_many(texts, payer="medicare") == [classify(t, payer="medicare") for t in texts]
 
 
+def test_answers_do_not_depend_on_what_was_read_before() -> None:
+    # the classifier caches per-word and per-word-pair work (typo fixes, match plans);
+    # what it read earlier, and in which order, must never change an answer
+    texts = [
+        "giat trainng with FWW 150 ft x2, CGA",
+        "TE 3x10 SLR, LAQ; e-stim 15 min.",
+        "re-eval: goals updated, HTN and DM",
+        "pt declined e-stim and exercise; MHP x 10 min",
+        "(( hot pak to low back )) before stretching!!",
+        "no traction today, manual traction to the neck",
+        "three knee patients together doing squats",
+        "KT tape to the R shoulder, min A transfers",
+        "tape measure used for girth",
+        ", ; MRI of the knee reviewed .",
+    ]
+    forward = Classifier().classify_many(texts, on=TODAY)
+    backward = Classifier().classify_many(texts[::-1], on=TODAY)[::-1]
+    assert forward == backward == [classify(t, on=TODAY) for t in texts]
+    assert any(forward)
+
+
 @pytest.mark.parametrize("bad", [None, 3, b"gait", ["gait"], 1.5])
 def test_non_string_input_raises_type_error(bad: object) -> None:
     with pytest.raises(TypeError, match="str"):

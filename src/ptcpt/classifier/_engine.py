@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
@@ -56,6 +57,8 @@ _KIND_NUMBER = {
     TermKind.NEUTRAL: _NEUTRAL,
 }
 _MAX_EVIDENCE = 5
+#: The empty answer, shared: a Suggestions is an immutable tuple, so one will do.
+_NO_SUGGESTIONS = Suggestions()
 _EVAL_FAMILY = ("97161", "97162", "97163")
 _TAPING = ("29200", "29240", "29260", "29280", "29520", "29530", "29540", "29550")
 _MEDICARE_PAYERS = frozenset({"medicare", "mcr", "medicare part b", "medicare-b", "medicare b"})
@@ -108,6 +111,25 @@ _GROUP_RAW_WORDS = frozenset(
     }
 )
 _RTM_CODES = ("98975", "98977", "98980")
+#: The codes whose presence sets off a family step in ``Classifier._families``.
+_FAMILY_CODES = frozenset(
+    {
+        "97763",
+        "97550",
+        *_RTM_CODES,
+        "97161",
+        "97014",
+        "G0283",
+        "G0281",
+        "0552T",
+        "20560",
+        "29530",
+        "29581",
+        "97605",
+        "97607",
+        "98960",
+    }
+)
 _SPECIAL = frozenset({NUMBER, BOUNDARY, NEGATION, REFUSAL})
 #: A phrase made only of these would fire on any number or negation: not allowed.
 _BARE = frozenset({NUMBER, BOUNDARY, NEGATION})
@@ -116,6 +138,11 @@ _BARE = frozenset({NUMBER, BOUNDARY, NEGATION})
 # the term ids it fires and the feature names it signals.
 _Entry = tuple[list[str], int, tuple[int, ...], tuple[str, ...]]
 _Span = tuple[int, int]
+# How a candidate phrase is confirmed against the text (see ``Classifier._plan``).
+_ACCEPT, _EXACT_OR_NEAR, _TAIL = 0, 1, 2
+# A plan: the candidate phrases at one position, in the order they are tried, each as
+# (check, canonical tokens, length, term ids, feature names).
+_Plan = tuple[tuple[int, list[str], int, tuple[int, ...], tuple[str, ...]], ...]
 
 
 class _Scores:
@@ -190,9 +217,8 @@ class Classifier:
                     f"code {term.code} is not in the catalog", file=origin, row=f"term {index}", field="code"
                 )
         self.terms: tuple[Term, ...] = tuple(terms)
-        self._t_code = [t.code or "" for t in terms]
-        self._t_weight = [float(t.weight) for t in terms]
-        self._t_kind = [_KIND_NUMBER[t.kind] for t in terms]
+        #: per term id: (kind number, code or "", weight), one list look-up per fired term
+        self._t_facts = [(_KIND_NUMBER[t.kind], t.code or "", float(t.weight)) for t in terms]
 
         phrase_terms: dict[tuple[str, ...], list[int]] = {}
         phrase_features: dict[tuple[str, ...], list[str]] = {}
@@ -241,8 +267,18 @@ class Classifier:
             by_first.setdefault(one, {})[two] = group
         for first in singles.keys() | firsts.keys():
             self._index[first] = (singles.get(first), by_first.get(first, {}), firsts.get(first, []))
-        #: (word, misspelt next word) -> phrases it may stand for; a bounded cache
-        self._fuzzy: dict[tuple[str, str], list[_Entry]] = {}
+        #: What to check at a word that starts phrases (see :meth:`_plan`): ``_alone`` for
+        #: words that start only a one-word phrase (the next word changes nothing), and
+        #: ``_plans`` for the others: word -> next word -> plan, each a bounded cache
+        #: (two string-keyed look-ups, no pair tuple built per word of the text).
+        self._alone: dict[str, _Plan] = {
+            first: ((_ACCEPT, *single),) if single is not None else ()
+            for first, (single, _seconds, longer) in self._index.items()
+            if not longer
+        }
+        self._plans: dict[str, dict[str, _Plan]] = {
+            first: {} for first in self._index if first not in self._alone
+        }
         self._norm.learn(word for key in phrase_terms.keys() | phrase_features.keys() for word in key)
         self._dates: dict[dt.date, tuple[frozenset[str], dict[str, tuple[str, ...]]]] = {}
         predecessors: dict[str, list[str]] = {}
@@ -251,6 +287,8 @@ class Classifier:
                 predecessors.setdefault(successor, []).append(code.code)
         self._predecessors = {k: tuple(v) for k, v in predecessors.items()}
         self._add_ons = {c.code: c.add_on_to[0] for c in catalog if c.add_on_to}
+        #: code string -> Code, for ranking without the catalog's checked lookup
+        self._codes = {c.code: c for c in catalog}
 
     # -- public ----------------------------------------------------------------------------
     def classify(
@@ -269,6 +307,8 @@ class Classifier:
         """
         if not isinstance(text, str):
             raise TypeError(f"classify needs the description as a str, got {type(text).__name__}")
+        if on is None and payer is None and type(top) is int and top >= 1:
+            return self._classify(text, top, None, _today())  # the usual call, checked at once
         top, payer, on = _check_options(top, payer, on)
         return self._classify(text, top, payer, on)
 
@@ -302,12 +342,12 @@ class Classifier:
         tokens = self._norm.tokens(text)
         canon = tokens.canon
         if not canon:
-            return Suggestions()
+            return _NO_SUGGESTIONS
         spans, features = self._match(canon)
         scores = self._weigh(spans, canon)
         self._group(scores, tokens)
         if not scores.raw:
-            return Suggestions()
+            return _NO_SUGGESTIONS
         self._resolve(scores, features, tokens, payer)
         self._date_and_discipline(scores, on)
         return self._rank(scores, tokens, top)
@@ -316,49 +356,35 @@ class Classifier:
         self, canon: list[str]
     ) -> tuple[list[tuple[int, int, tuple[int, ...]]], dict[str, list[_Span]]]:
         index = self._index
-        fuzzy = self._fuzzy
-        vocabulary = self._norm.vocabulary_set
+        alone = self._alone
+        plans = self._plans
         found: list[tuple[int, int, tuple[int, ...]]] = []
         features: dict[str, list[_Span]] = {}
-        lookup = index.get
         last = len(canon) - 1
-        refused = False
         reach = -1  # end of the longest phrase found so far: phrases inside it are dropped
-        for i, token in enumerate(canon):
-            skip = refused
-            if token == REFUSAL:
-                refused = True
-            elif token == BOUNDARY:
-                refused = False
-            slot = lookup(token)
-            if slot is None or skip or (i and canon[i - 1] == NEGATION):
-                continue
-            single, seconds, longer = slot
-            matched: list[_Entry] = []
-            if i < last and longer:
-                following = canon[i + 1]
-                entries = seconds.get(following)
-                if entries is not None:
-                    for entry in entries:
-                        size = entry[1]
-                        if size == 2 or canon[i : i + size] == entry[0] or self._near(canon, i, entry[0]):
-                            matched.append(entry)
-                elif len(following) >= 3 and following not in vocabulary and following not in _SPECIAL:
-                    near = fuzzy.get((token, following))
-                    if near is None:
-                        near = [e for e in longer if _one_edit(following, e[0][1])]
-                        if len(fuzzy) >= 20_000:
-                            fuzzy.clear()
-                        fuzzy[(token, following)] = near
-                    for entry in near:
-                        size = entry[1]
-                        if size == 2 or canon[i + 2 : i + size] == entry[0][2:]:
-                            matched.append(entry)
-            if single is not None:
-                matched.append(single)
+        # Only words that start a phrase need a closer look; picking them out in one
+        # comprehension costs far less than walking every token in the loop below.
+        starts = [i for i, token in enumerate(canon) if token in index]
+        if starts and NEGATION in canon:  # a phrase right after "no" does not fire
+            starts = [i for i in starts if not i or canon[i - 1] != NEGATION]
+        if starts and REFUSAL in canon:
+            starts = _unrefused(canon, starts)
+        for i in starts:
+            token = canon[i]
+            plan = alone.get(token)
+            if plan is None:
+                following = canon[i + 1] if i < last else ""
+                plan = plans[token].get(following)
+                if plan is None:
+                    plan = self._plan(token, following)
             # longest first at each position, positions in order: a phrase inside an
             # earlier, longer one ends at or before ``reach``
-            for _phrase, size, tids, feats in matched:
+            for check, phrase, size, tids, feats in plan:
+                if check == _EXACT_OR_NEAR:
+                    if canon[i : i + size] != phrase and not self._near(canon, i, phrase):
+                        continue
+                elif check == _TAIL and canon[i + 2 : i + size] != phrase[2:]:
+                    continue
                 end = i + size
                 for feature in feats:
                     features.setdefault(feature, []).append((i, end))
@@ -366,6 +392,36 @@ class Classifier:
                     found.append((i, end, tids))
                     reach = end
         return found, features
+
+    def _plan(self, token: str, following: str) -> _Plan:
+        """The phrases that may start at ``token`` when ``following`` comes next, longest
+        first, each with the check that confirms it; the one-word phrase comes last.
+
+        Longer phrases are found by their second word, or, when the next word is not a
+        vocabulary word, by a second word one typo away from it ("hot pak"). This depends
+        only on the two words, so it is worked out once per pair and cached.
+        """
+        single, seconds, longer = self._index[token]
+        plan: list[tuple[int, list[str], int, tuple[int, ...], tuple[str, ...]]] = []
+        if following and longer:
+            entries = seconds.get(following)
+            if entries is not None:
+                plan.extend((_ACCEPT if e[1] == 2 else _EXACT_OR_NEAR, *e) for e in entries)
+            elif (
+                len(following) >= 3
+                and following not in self._norm.vocabulary_set
+                and following not in _SPECIAL
+            ):
+                plan.extend(
+                    (_ACCEPT if e[1] == 2 else _TAIL, *e) for e in longer if _one_edit(following, e[0][1])
+                )
+        if single is not None:
+            plan.append((_ACCEPT, *single))
+        cached = self._plans[token]
+        if len(cached) >= 2_000:
+            cached.clear()
+        made = cached[following] = tuple(plan)
+        return made
 
     def _near(self, canon: list[str], start: int, phrase: list[str]) -> bool:
         """A phrase whose later words match up to one word with one typo ("hot pak")."""
@@ -387,34 +443,41 @@ class Classifier:
 
     def _weigh(self, spans: list[tuple[int, int, tuple[int, ...]]], spans_canon: list[str]) -> _Scores:
         scores = _Scores()
-        kinds = self._t_kind
-        weights = self._t_weight
-        codes = self._t_code
+        facts = self._t_facts
         best: dict[str, float] = {}
         total: dict[str, float] = {}
         seen: set[int] = set()
         against = scores.against
+        evidence = scores.evidence
         abstain_best = 0.0
         abstain_total = 0.0
+        lead_ins = not _SECONDARY.isdisjoint(spans_canon)
         for start, end, tids in spans:
-            lead_in = start > 0 and spans_canon[start - 1] in _SECONDARY
+            lead_in = lead_ins and start > 0 and spans_canon[start - 1] in _SECONDARY
             for tid in tids:
                 if tid in seen:
                     continue
                 seen.add(tid)
-                kind = kinds[tid]
-                weight = weights[tid] * (0.5 if lead_in else 1.0)
+                kind, code, weight = facts[tid]
+                if lead_in:
+                    weight *= 0.5
                 if kind == _CUE:
-                    code = codes[tid]
-                    total[code] = total.get(code, 0.0) + weight
-                    if weight > best.get(code, 0.0):
+                    # ``evidence`` is fresh: a code has spans there once it has a total
+                    spans_of = evidence.get(code)
+                    if spans_of is None:
+                        evidence[code] = [(weight, start, end)]
+                        total[code] = weight
                         best[code] = weight
-                    scores.evidence.setdefault(code, []).append((weight, start, end))
+                    else:
+                        spans_of.append((weight, start, end))
+                        total[code] += weight
+                        if weight > best[code]:
+                            best[code] = weight
                 elif kind == _ABSTAIN:
                     abstain_total += weight
                     abstain_best = max(abstain_best, weight)
                 elif kind == _AGAINST:
-                    against[codes[tid]] = against.get(codes[tid], 0.0) + weight
+                    against[code] = against.get(code, 0.0) + weight
         for code, value in total.items():
             top = best[code]
             raw = top + 0.5 * (value - top) - against.get(code, 0.0)
@@ -431,6 +494,27 @@ class Classifier:
         raw = scores.raw
         if len(raw) > 1 and "min" in tokens.canon:
             self._minutes(scores, tokens)
+        # Every step below but the frames and the add-ons acts only when one of its
+        # codes is in play, and none adds a code from nothing: most descriptions name
+        # none of them, and one set test lets them skip the whole chain.
+        if _FAMILY_CODES.isdisjoint(raw):
+            self._frames(scores)
+        else:
+            self._families(scores, features, tokens, payer)
+        add_ons = self._add_ons
+        if add_ons.keys().isdisjoint(raw):
+            return
+        for code in [c for c in raw if c in add_ons]:
+            if raw[code] > 0:
+                primary = add_ons[code]
+                raw[primary] = max(raw.get(primary, 0.0), raw[code] * 0.8)
+                scores.evidence.setdefault(primary, []).extend(scores.evidence.get(code, ()))
+
+    def _families(
+        self, scores: _Scores, features: dict[str, list[_Span]], tokens: Tokens, payer: str | None
+    ) -> None:
+        """Resolve the code families the vocabulary names by one representative code."""
+        raw = scores.raw
         if "97763" in raw:
             initial = max(raw.get("97760", 0.0), raw.get("97761", 0.0))
             if initial > 0:
@@ -476,19 +560,14 @@ class Classifier:
             self._negative_pressure(scores, features, tokens)
         if "98960" in raw:
             self._education(scores, features, tokens)
-        for code in [c for c in raw if c in self._add_ons]:
-            if raw[code] > 0:
-                primary = self._add_ons[code]
-                raw[primary] = max(raw.get(primary, 0.0), raw[code] * 0.8)
-                scores.evidence.setdefault(primary, []).extend(scores.evidence.get(code, ()))
 
     def _group(self, scores: _Scores, tokens: Tokens) -> None:
         """ "Three knee patients ... together": a number of people makes a group."""
         canon = tokens.canon
-        if NUMBER not in canon:
+        if NUMBER not in canon or _GROUP_RAW_WORDS.isdisjoint(tokens.raw):
             return
-        for i, token in enumerate(canon):
-            if token != NUMBER or (tokens.value(i) or 0) < 2:
+        for i in [i for i, token in enumerate(canon) if token == NUMBER]:
+            if (tokens.value(i) or 0) < 2:
                 continue
             end = min(len(canon), i + 5)
             for j in range(i + 1, end):
@@ -524,9 +603,9 @@ class Classifier:
     def _frames(self, scores: _Scores) -> None:
         """The session's kind outranks the activities listed in it (see :data:`FRAMES`)."""
         raw = scores.raw
-        present = [code for code in raw if code in _FRAME_RANK]
-        if not present:
+        if _FRAME_RANK.keys().isdisjoint(raw):
             return
+        present = [code for code in raw if code in _FRAME_RANK]
         present.sort(key=_FRAME_RANK.__getitem__)
         labelled = max(scores.peak.values(), default=0.0) >= 10
         for code in present:
@@ -751,25 +830,30 @@ class Classifier:
     def _rank(self, scores: _Scores, tokens: Tokens, top: int) -> Suggestions:
         raw = {code: value for code, value in scores.raw.items() if value > 0.05}
         if not raw:
-            return Suggestions()
-        ranked = sorted(raw.items(), key=lambda item: (-item[1], item[0]))
-        best = ranked[0][1]
+            return _NO_SUGGESTIONS
+        best = max(raw.values())
         if best < MIN_EVIDENCE or scores.abstain >= best:
-            return Suggestions()
+            return _NO_SUGGESTIONS
+        # by score, high first, ties by code: two stable sorts, no key tuples
+        ranked = sorted(raw.items())
+        if len(ranked) > 1:
+            ranked.sort(key=itemgetter(1), reverse=True)
         total = sum(raw.values())
         damp = best / (best + scores.abstain)
+        codes = self._codes
+        evidence = scores.evidence
         suggestions: list[Suggestion] = []
         for code, value in ranked[:top]:
             confidence = 1.0 - math.exp(-value / 5.0)
             score = confidence * (0.4 + 0.6 * value / total) * damp
             suggestions.append(
                 Suggestion._trusted(
-                    self._catalog[code],
-                    min(1.0, max(float(score), 1e-6)),
-                    self._evidence(scores.evidence.get(code, ()), tokens),
+                    codes[code],
+                    min(1.0, max(score, 1e-6)),
+                    self._evidence(evidence.get(code, ()), tokens),
                 )
             )
-        return Suggestions(suggestions)
+        return tuple.__new__(Suggestions, suggestions)  # no copy: the list is ours
 
     @staticmethod
     def _evidence(spans: list[tuple[float, int, int]] | tuple[()], tokens: Tokens) -> tuple[str, ...]:
@@ -777,7 +861,10 @@ class Classifier:
             text = tokens.words(spans[0][1], spans[0][2])
             return (text,) if text else ()
         words: dict[str, None] = {}
-        for _weight, start, end in sorted(spans, key=_strongest_first):
+        # strongest first, ties by position: two stable sorts, no key function calls
+        ordered = sorted(spans, key=itemgetter(1))
+        ordered.sort(key=itemgetter(0), reverse=True)
+        for _weight, start, end in ordered:
             text = tokens.words(start, end)
             if text:
                 words[text] = None
@@ -786,8 +873,20 @@ class Classifier:
         return tuple(words)
 
 
-def _strongest_first(span: tuple[float, int, int]) -> tuple[float, int]:
-    return (-span[0], span[1])
+def _unrefused(canon: list[str], starts: list[int]) -> list[int]:
+    """``starts`` less the positions a refusal turns off: from the word after "declined"
+    (or another refusal) to the end of its clause, boundary included."""
+    kept: list[int] = []
+    refused = False
+    wanted = set(starts)
+    for i, token in enumerate(canon):
+        if i in wanted and not refused:
+            kept.append(i)
+        if token == REFUSAL:
+            refused = True
+        elif token == BOUNDARY:
+            refused = False
+    return kept
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from itertools import chain, pairwise
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -55,6 +56,9 @@ _TICK = re.compile(r"(\d+)\s*[\u2019']")
 _ONE_TO_ONE = re.compile(r"(?<!\d)1\s*:\s*1(?!\d)")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[.;:!?,()\[\]\n]")
 _BOUNDARY_CHARS = frozenset(".;:!?,()[]\n")
+#: Two clause boundaries in a row, as they show in the joined canonical tokens: no other
+#: token holds the boundary's character, so this finds repeated boundaries in one C pass.
+_DOUBLE_BOUNDARY = BOUNDARY * 2
 _NUMBER_WORDS = {
     "two": 2.0,
     "three": 3.0,
@@ -173,6 +177,10 @@ class Normaliser:
             else:
                 self._multi[key] = expansion
                 self._multi_first[key[0]] = max(self._multi_first.get(key[0], 0), len(key))
+        #: The first two words of every multi-word shorthand: a text with none of these
+        #: word pairs holds no multi-word shorthand, which one C-level set test shows
+        #: (most texts), so :meth:`_has_multi` only runs for the rest.
+        self._multi_pairs = frozenset(key[:2] for key in self._multi)
         self._known = {stem(w) for w in known} | {stem(w) for w in self._stop}
         self._vocab: set[str] = set()
         self._index: dict[str, list[str]] = {}
@@ -216,7 +224,7 @@ class Normaliser:
             text = _SLASHED.sub(lambda m: _SLASH_WORDS[m.group(1) or m.group(2)], text)
         if "'" in text or "\u2019" in text:
             text = _TICK.sub(_tick, text)
-        if ":" in text:
+        if ":" in text and "1" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
         if "+" in text:
             text = text.replace("+", " plus ")
@@ -234,16 +242,26 @@ class Normaliser:
         raw = _TOKEN.findall(self._prepare(text))
         cache = self._cache if correct else {}
         multi_first = self._multi_first
-        if correct and "re" not in raw and not self._has_multi(raw):
+        if (
+            correct
+            and "re" not in raw
+            and (self._multi_pairs.isdisjoint(pairwise(raw)) or not self._has_multi(raw))
+        ):
             # the common case: word by word, through the cache
             try:
                 per_word = [cache[word] for word in raw]
             except KeyError:
                 per_word = [cache.get(word) or self._remember(word) for word in raw]
-            canon = [part for parts in per_word for part in parts]
+            canon = list(chain.from_iterable(per_word))
             source = [i for i, parts in enumerate(per_word) for _ in parts]
             if BOUNDARY in canon:
-                self._trim_boundaries(canon, source)
+                if canon[-1] == BOUNDARY:  # the closing full stop most texts end with
+                    canon.pop()
+                    source.pop()
+                if canon and (
+                    canon[0] == BOUNDARY or canon[-1] == BOUNDARY or _DOUBLE_BOUNDARY in "".join(canon)
+                ):
+                    self._trim_boundaries(canon, source)
             return Tokens(canon, source, raw)
         canon = []
         source = []
