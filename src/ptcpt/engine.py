@@ -23,6 +23,8 @@ from ptcpt.fees import apply_fee_schedule, price_lines
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
+from ptcpt.units import METHODS, _allocate, allocate
+from ptcpt.visit import MAX_MINUTES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
     from ptcpt.cmsdata import CmsTables
+    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.units import UnitPlan
@@ -139,20 +142,8 @@ class Checker:
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
-        from ptcpt.units import allocate
-
-        minutes: dict[str, int] = {}
         get = self.catalog.get
-        for line in visit.lines:
-            if line.minutes is None:
-                continue
-            code = get(line.code)
-            if code is None or code.unit_minutes != 15:
-                continue
-            minutes[line.code] = minutes.get(line.code, 0) + line.minutes
-        if not minutes:
-            return None
-        return allocate(minutes, method=payer.unit_method)
+        return _plan(visit.lines, [get(line.code) for line in visit.lines], payer.unit_method)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
@@ -162,7 +153,9 @@ class Checker:
         if not isinstance(visit, Visit):
             raise TypeError(f"check needs a ptcpt.Visit, got {type(visit).__name__}")
         payer = self.payer(visit.payer)
-        plan = self.expected_units(visit, payer)
+        get = self.catalog.get
+        entries = tuple([get(line.code) for line in visit.lines])
+        plan = _plan(visit.lines, entries, payer.unit_method)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -173,6 +166,7 @@ class Checker:
             price=functools.partial(self._price, on=visit.date, payer=payer),
             classifier=self.classifier,
         )
+        ctx._codes = entries  # looked up once for the plan and every rule
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
         codes: set[str] | None = None
@@ -281,6 +275,21 @@ class Checker:
                 terms = self.plugins.terms()
                 self._classifier = Classifier(extra_terms=terms) if terms else default_classifier()
             return self._classifier
+
+
+def _plan(lines: Sequence[Line], codes: Sequence[Code | None], method: str) -> UnitPlan | None:
+    """The unit plan of lines whose catalog entries are ``codes`` (None: no timed minutes)."""
+    minutes: dict[str, int] = {}
+    for line, code in zip(lines, codes, strict=True):
+        if line.minutes is None or code is None or code.unit_minutes != 15:
+            continue
+        minutes[line.code] = minutes.get(line.code, 0) + line.minutes
+    if not minutes:
+        return None
+    if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
+        return allocate(minutes, method=method)  # raises, naming the problem
+    # The codes and minutes come from validated lines: no need to check them again.
+    return _allocate(sorted(minutes.items()), method)
 
 
 def _restamp(item: Any, rule: str, plugin: str) -> Any:

@@ -146,20 +146,19 @@ class UnitPlan(Mapping[str, int]):
             return {c: (n, n) for c, n in self.allocation}
         # Under CMS, every code with a remainder above the last one served is always
         # served; codes AT that remainder share what is left, unless all of them fit.
-        full = {c: m // UNIT_MINUTES for c, m in self.minutes}
-        remaining = self.total - sum(full.values())
-        ranges = {c: (n, n) for c, n in full.items()}
+        ranges = {c: (m // UNIT_MINUTES, m // UNIT_MINUTES) for c, m in self.minutes}
+        remaining = self.total - sum(low for low, _ in ranges.values())
         if remaining:
             ranked = sorted((m % UNIT_MINUTES for _, m in self.minutes if m % UNIT_MINUTES), reverse=True)
             cutoff = ranked[remaining - 1]
-            above = sum(1 for r in ranked if r > cutoff)
-            all_fit = above + ranked.count(cutoff) == remaining
+            # Sorted high to low: all codes at the cutoff fit unless one is left past it.
+            all_fit = remaining == len(ranked) or ranked[remaining] != cutoff
             for c, m in self.minutes:
                 r = m % UNIT_MINUTES
                 if r > cutoff or (r == cutoff and all_fit):
-                    ranges[c] = (full[c] + 1, full[c] + 1)
+                    ranges[c] = (m // UNIT_MINUTES + 1, m // UNIT_MINUTES + 1)
                 elif r == cutoff:
-                    ranges[c] = (full[c], full[c] + 1)
+                    ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
         return ranges
 
     def explain(self) -> str:
@@ -232,6 +231,14 @@ def allocate(minutes_by_code: Mapping[str, int], method: str = "cms") -> UnitPla
                 "minutes_by_code",
                 f"{code!r} is not a CPT/HCPCS code: use 5 characters such as 97110 or G0283",
             )
+    return _allocate(items, method)
+
+
+def _allocate(items: list[tuple[str, int]], method: str) -> UnitPlan:
+    """:func:`allocate` for input already checked: code-shaped keys sorted, minutes in range.
+
+    The rule engine calls it directly: its codes and minutes come from validated lines.
+    """
     if method == "ama":
         allocation = tuple((c, 0 if m < 8 else (m + 7) // UNIT_MINUTES) for c, m in items)
         return UnitPlan("ama", tuple(items), allocation)
@@ -242,8 +249,9 @@ def allocate(minutes_by_code: Mapping[str, int], method: str = "cms") -> UnitPla
     # Never more than the codes with a remainder, so every leftover unit finds a code.
     remaining = total - sum(units.values())
     if remaining:
-        ranked = sorted((item for item in items if item[1] % UNIT_MINUTES), key=_rank)
-        for code, _ in ranked[:remaining]:
+        # Largest remainder first, then most minutes, then the lower code (see _rank).
+        ranked = sorted((-(m % UNIT_MINUTES), -m, c) for c, m in items if m % UNIT_MINUTES)
+        for _, _, code in ranked[:remaining]:
             units[code] += 1
     return UnitPlan("cms", tuple(items), tuple(units.items()))
 
