@@ -466,10 +466,22 @@ def _visit_line() -> type:
     return Line
 
 
+#: The tables priced last and their contexts: nearly every call prices with the same
+#: tables, and this spares the weak dictionary's look-up (a weak reference per call).
+_LAST: tuple[weakref.ref[CmsTables], dict[tuple[object, ...], _Context]] | None = None
+
+
 def _context(tables: CmsTables, on: dt.date, apm: bool, locality: str | None, facility: bool) -> _Context:
-    memo = _CONTEXTS.get(tables)
-    if memo is None:
-        memo = _CONTEXTS[tables] = {}
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is tables:
+        memo = last[1]
+    else:
+        found_memo = _CONTEXTS.get(tables)
+        if found_memo is None:
+            found_memo = _CONTEXTS[tables] = {}
+        memo = found_memo
+        _LAST = (weakref.ref(tables), memo)
     key = (on, apm, locality, facility)
     found = memo.get(key)
     if found is None:
@@ -622,36 +634,41 @@ def price_lines(
             exact_mppr += mppr
             exact_assistant += assistant_cut
         exact_payable += payable
+        # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
+        # assistant_reduction, payable, reasons, status, rvu_year, mppr_units): on the
+        # hot path, keywords cost a third of building the object.
         results.append(
             LineEstimate(
-                index=index,
-                code=code,
-                units=units,
-                modifiers=modifiers,
-                full=full_cents,
-                mppr_reduction=mppr_cents,
-                assistant_reduction=assistant_cents,
-                payable=payable_cents,
-                reasons=reasons,
-                status=found.status,
-                rvu_year=found.rvu_year,
-                mppr_units=reduced_units,
+                index,
+                code,
+                units,
+                modifiers,
+                full_cents,
+                mppr_cents,
+                assistant_cents,
+                payable_cents,
+                reasons,
+                found.status,
+                found.rvu_year,
+                reduced_units,
             )
         )
+    # Positional as above: on, lines, full_total, mppr_total, assistant_total, total,
+    # conversion_factor, locality, gpci_year, apm, facility, notes, unconfirmed.
     return Estimate(
-        on=on,
-        lines=tuple(results),
-        full_total=_cents(exact_full),
-        mppr_total=_cents(exact_mppr),
-        assistant_total=_cents(exact_assistant),
-        total=_cents(exact_payable),
-        conversion_factor=ctx.cf,
-        locality=ctx.place,
-        gpci_year=ctx.gpci_year,
-        apm=bool(apm),
-        facility=bool(facility),
-        notes=ctx.notes,
-        unconfirmed=tuple(unconfirmed),
+        on,
+        tuple(results),
+        _cents(exact_full),
+        _cents(exact_mppr),
+        _cents(exact_assistant),
+        _cents(exact_payable),
+        ctx.cf,
+        ctx.place,
+        ctx.gpci_year,
+        bool(apm),
+        bool(facility),
+        ctx.notes,
+        tuple(unconfirmed),
     )
 
 

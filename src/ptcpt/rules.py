@@ -125,7 +125,6 @@ class RuleContext:
         "_codes",
         "_estimated",
         "_memo",
-        "_modifier_sets",
         "_plan",
         "_plugin",
         "_price",
@@ -166,7 +165,6 @@ class RuleContext:
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
         self._statuses: tuple[str | None, ...] | None = None
-        self._modifier_sets: tuple[frozenset[str], ...] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -241,14 +239,6 @@ class RuleContext:
             status = self.tables.status
             statuses = self._statuses = tuple([status(line.code) for line in self._visit.lines])
         return statuses
-
-    @property
-    def modifier_sets(self) -> tuple[frozenset[str], ...]:
-        """Each line's modifiers as a set, in line order: for ``&`` and ``in`` tests."""
-        sets = self._modifier_sets
-        if sets is None:
-            sets = self._modifier_sets = tuple([frozenset(line.modifiers) for line in self._visit.lines])
-        return sets
 
     @property
     def medicare(self) -> bool:

@@ -241,19 +241,33 @@ def _allocate(items: list[tuple[str, int]], method: str) -> UnitPlan:
     """
     if method == "ama":
         allocation = tuple((c, 0 if m < 8 else (m + 7) // UNIT_MINUTES) for c, m in items)
-        return UnitPlan("ama", tuple(items), allocation)
-
-    total_minutes = sum(m for _, m in items)
-    total = 0 if total_minutes < 8 else (total_minutes + 7) // UNIT_MINUTES
-    units = {c: m // UNIT_MINUTES for c, m in items}
-    # Never more than the codes with a remainder, so every leftover unit finds a code.
-    remaining = total - sum(units.values())
-    if remaining:
-        # Largest remainder first, then most minutes, then the lower code (see _rank).
-        ranked = sorted((-(m % UNIT_MINUTES), -m, c) for c, m in items if m % UNIT_MINUTES)
-        for _, _, code in ranked[:remaining]:
-            units[code] += 1
-    return UnitPlan("cms", tuple(items), tuple(units.items()))
+        plan = UnitPlan("ama", tuple(items), allocation)
+        ranges = {c: (n, n) for c, n in allocation}
+    else:
+        total_minutes = sum(m for _, m in items)
+        total = 0 if total_minutes < 8 else (total_minutes + 7) // UNIT_MINUTES
+        units = {c: m // UNIT_MINUTES for c, m in items}
+        # Never more than the codes with a remainder, so every leftover unit finds a code.
+        remaining = total - sum(units.values())
+        open_choice = -1
+        if remaining:
+            # Largest remainder first, then most minutes, then the lower code (see _rank).
+            ranked = sorted((-(m % UNIT_MINUTES), -m, c) for c, m in items if m % UNIT_MINUTES)
+            for _, _, code in ranked[:remaining]:
+                units[code] += 1
+            # A code left out with the same remainder as the last one served: CMS lets the
+            # provider pick among all the codes with that remainder.
+            if remaining < len(ranked) and ranked[remaining][0] == ranked[remaining - 1][0]:
+                open_choice = -ranked[remaining][0]
+        plan = UnitPlan("cms", tuple(items), tuple(units.items()))
+        # The bounds every rule asks for, known here at no cost (as _compute_ranges does).
+        ranges = {c: (n, n) for c, n in units.items()}
+        if open_choice > 0:
+            for c, m in items:
+                if m % UNIT_MINUTES == open_choice:
+                    ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
+    object.__setattr__(plan, "_range_cache", ranges)
+    return plan
 
 
 def timed_minutes(visit: Visit, catalog: Catalog) -> dict[str, int]:

@@ -34,11 +34,11 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         if line.code in plan:
             units, first, complete = billed.get(line.code, (0, i, True))
             billed[line.code] = (units + line.units, first, complete and line.minutes is not None)
-    minutes = dict(plan.minutes)
     for code, (units, first, complete) in billed.items():
         low, _high = plan.bounds(code)
         if not complete or units >= low:
             continue
+        minutes = dict(plan.minutes)
         missing = low - units
         amount = _unit_amount(visit, ctx, first, missing)
         yield ctx.hint(
