@@ -206,15 +206,8 @@ class Checker:
             except Exception as exc:
                 log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
                 findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-        return Report(
-            date=visit.date,
-            payer=payer.id,
-            findings=tuple(findings),
-            hints=tuple(hints),
-            units=plan,
-            estimate=ctx.estimate,
-            visit_id=visit.id,
-        )
+        # Positional (date, payer, findings, hints, units, estimate, visit_id): once per check.
+        return Report(visit.date, payer.id, tuple(findings), tuple(hints), plan, ctx.estimate, visit.id)
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
         """Check visits one by one, lazily: constant memory over any number of visits."""

@@ -87,6 +87,28 @@ class UnitPlan(Mapping[str, int]):
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "total", sum(by_code.values()))
 
+    @classmethod
+    def _allocated(
+        cls,
+        method: str,
+        minutes: tuple[tuple[str, int], ...],
+        by_code: dict[str, int],
+        total: int,
+        ranges: dict[str, tuple[int, int]],
+    ) -> UnitPlan:
+        """A plan from :func:`_allocate`, which has already worked out what ``__init__``
+        would derive (and the bounds): the same frozen object, built without a second pass.
+        """
+        plan = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(plan, "method", method)
+        setattr_(plan, "minutes", minutes)
+        setattr_(plan, "allocation", tuple(by_code.items()))
+        setattr_(plan, "total", total)
+        setattr_(plan, "_by_code", by_code)
+        setattr_(plan, "_range_cache", ranges)
+        return plan
+
     def __getitem__(self, code: str) -> int:
         return self._by_code[code]
 
@@ -239,35 +261,43 @@ def _allocate(items: list[tuple[str, int]], method: str) -> UnitPlan:
 
     The rule engine calls it directly: its codes and minutes come from validated lines.
     """
+    units: dict[str, int]
+    open_choice = -1  # the remainder of codes tied for the last leftover unit, if any
     if method == "ama":
-        allocation = tuple((c, 0 if m < 8 else (m + 7) // UNIT_MINUTES) for c, m in items)
-        plan = UnitPlan("ama", tuple(items), allocation)
-        ranges = {c: (n, n) for c, n in allocation}
+        units = {c: 0 if m < 8 else (m + 7) // UNIT_MINUTES for c, m in items}
     else:
-        total_minutes = sum(m for _, m in items)
+        # One pass: each code's full 15-minute units, and the codes with minutes left over
+        # ranked by who gets a leftover unit first: largest remainder, then most minutes,
+        # then the lower code (as _rank says).
+        total_minutes = full_units = 0
+        units = {}
+        ranked: list[tuple[int, int, str]] = []
+        for c, m in items:
+            n = m // UNIT_MINUTES
+            units[c] = n
+            total_minutes += m
+            full_units += n
+            if m != n * UNIT_MINUTES:
+                ranked.append((n * UNIT_MINUTES - m, -m, c))
         total = 0 if total_minutes < 8 else (total_minutes + 7) // UNIT_MINUTES
-        units = {c: m // UNIT_MINUTES for c, m in items}
         # Never more than the codes with a remainder, so every leftover unit finds a code.
-        remaining = total - sum(units.values())
-        open_choice = -1
+        remaining = total - full_units
         if remaining:
-            # Largest remainder first, then most minutes, then the lower code (see _rank).
-            ranked = sorted((-(m % UNIT_MINUTES), -m, c) for c, m in items if m % UNIT_MINUTES)
+            ranked.sort()
             for _, _, code in ranked[:remaining]:
                 units[code] += 1
             # A code left out with the same remainder as the last one served: CMS lets the
             # provider pick among all the codes with that remainder.
             if remaining < len(ranked) and ranked[remaining][0] == ranked[remaining - 1][0]:
                 open_choice = -ranked[remaining][0]
-        plan = UnitPlan("cms", tuple(items), tuple(units.items()))
-        # The bounds every rule asks for, known here at no cost (as _compute_ranges does).
-        ranges = {c: (n, n) for c, n in units.items()}
-        if open_choice > 0:
-            for c, m in items:
-                if m % UNIT_MINUTES == open_choice:
-                    ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
-    object.__setattr__(plan, "_range_cache", ranges)
-    return plan
+    # The bounds every rule asks for, known here at no cost (as _compute_ranges does):
+    # the allocation itself, except where CMS leaves a tie to the provider.
+    ranges = {c: (n, n) for c, n in units.items()}
+    if open_choice > 0:
+        for c, m in items:
+            if m % UNIT_MINUTES == open_choice:
+                ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
+    return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
 
 
 def timed_minutes(visit: Visit, catalog: Catalog) -> dict[str, int]:

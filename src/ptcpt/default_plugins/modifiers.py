@@ -52,6 +52,8 @@ def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """More than one of GP/GO/GN, CQ without GP, CO without GO, KX beside GA/GZ."""
     for i, line in enumerate(visit.lines):
         mods = line.modifiers  # a short tuple: `in` beats building a set
+        if len(mods) < 2 and "CQ" not in mods and "CO" not in mods:
+            continue  # a lone modifier conflicts only when it is an assistant's without its discipline
         disciplines = sorted(DISCIPLINE.intersection(mods))
         if len(disciplines) > 1:
             yield ctx.error(
