@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ptcpt.batch import check_records, read_records
+from ptcpt.batch import check_batches, check_records, read_records
 from ptcpt.engine import Checker
 
 
@@ -85,3 +85,33 @@ def test_parallel_results_equal_sequential_results() -> None:
 def test_jobs_must_be_positive() -> None:
     with pytest.raises(ValueError, match="jobs"):
         list(check_records([], checker_factory=FACTORY, jobs=0))
+
+
+@pytest.mark.parametrize(("jobs", "json_mode"), [(1, True), (2, True), (2, False)])
+def test_batches_hold_exactly_what_the_outcomes_say_in_order(jobs: int, json_mode: bool) -> None:
+    lines = [visit_line(i) for i in range(200)]
+    lines[3] = "{broken"
+    lines[150] = visit_line(150, code="9711O")
+    text = "\n".join(lines)
+    outcomes = list(
+        check_records(read_records(io.StringIO(text)), checker_factory=FACTORY, json_mode=json_mode)
+    )
+    batches = list(
+        check_batches(
+            read_records(io.StringIO(text)),
+            checker_factory=FACTORY,
+            jobs=jobs,
+            json_mode=json_mode,
+            chunk_size=32,
+        )
+    )
+    expected = []
+    for o in outcomes:
+        if o.error is None:
+            expected.append(o.output)
+        elif json_mode:
+            expected.append(json.dumps({"input_line": o.number, "error": o.error}))
+    assert "".join(b.text for b in batches) == "".join(f"{line}\n" for line in expected)
+    assert [r for b in batches for r in b.rejected] == [(o.number, o.error) for o in outcomes if o.error]
+    assert sum(b.checked for b in batches) == sum(o.checked for o in outcomes) == 198
+    assert sum(b.with_errors for b in batches) == sum(o.has_errors for o in outcomes)

@@ -264,7 +264,7 @@ def _noting_x12(records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ptcpt.batch import check_records, read_records
+    from ptcpt.batch import check_batches, read_records
 
     if args.jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
@@ -274,25 +274,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
     read = checked = rejected = with_errors = 0
     progress = _Progress()
     try:
-        outcomes = check_records(
+        batches = check_batches(
             _noting_x12(read_records(stream, x12_payer=args.payer)),
             checker_factory=factory,
             jobs=args.jobs,
             json_mode=args.json,
         )
-        for outcome in outcomes:
-            read += 1
-            if outcome.error is not None:
-                rejected += 1
-                if args.json:
-                    print(json.dumps({"input_line": outcome.number, "error": outcome.error}))
-                print(
-                    f"ptcpt: rejected visit at input line {outcome.number}: {outcome.error}", file=sys.stderr
-                )
-            else:
-                checked += 1
-                with_errors += outcome.has_errors
-                print(outcome.output)
+        # A batch's outputs (and, with --json, its rejections) arrive as one text in
+        # input order: one write per chunk, not one print per visit.
+        write = sys.stdout.write
+        for batch in batches:
+            write(batch.text)
+            for number, error in batch.rejected:
+                print(f"ptcpt: rejected visit at input line {number}: {error}", file=sys.stderr)
+            read += batch.checked + len(batch.rejected)
+            checked += batch.checked
+            rejected += len(batch.rejected)
+            with_errors += batch.with_errors
             progress.update(read)
     finally:
         progress.close()
