@@ -126,6 +126,8 @@ def process(checker: Checker, number: int, payload: Any, *, json_mode: bool) -> 
 
 def _checked(checker: Checker, payload: Any, json_mode: bool) -> tuple[str | None, str | None, bool]:
     """(output, rejection, has errors) for one record: what :func:`process` wraps."""
+    from ptcpt.serialize import report_to_json
+
     try:
         if isinstance(payload, _Rejected):
             return None, payload.reason, False
@@ -134,7 +136,7 @@ def _checked(checker: Checker, payload: Any, json_mode: bool) -> tuple[str | Non
         report = checker.check(visit_of(payload))
     except InvalidVisit as exc:
         return None, str(exc), False
-    text = json.dumps(report.to_dict(), separators=(",", ":")) if json_mode else report.summary()
+    text = report_to_json(report) if json_mode else report.summary()
     return text, None, not report.ok
 
 
