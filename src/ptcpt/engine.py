@@ -24,7 +24,7 @@ from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
 from ptcpt.units import METHODS, _allocate, allocate
-from ptcpt.visit import MAX_MINUTES
+from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Line, Visit
+    from ptcpt.visit import Line
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
@@ -148,8 +148,6 @@ class Checker:
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
         """Run every rule that applies to the visit's payer; never raises for a rule's bug."""
-        from ptcpt.visit import Visit
-
         if not isinstance(visit, Visit):
             raise TypeError(f"check needs a ptcpt.Visit, got {type(visit).__name__}")
         payer = self.payer(visit.payer)
