@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from ptcpt.batch import check_records, read_records
+from ptcpt.batch import check_batches, check_records, read_records
 from ptcpt.engine import Checker
 
 
@@ -96,7 +96,38 @@ def test_records_say_what_their_numbers_count() -> None:
 
 def test_a_first_line_that_is_not_utf8_is_rejected_like_any_other() -> None:
     bad = visit_line(0).replace("GP", "G\udce9")
-    outcomes = list(check_records(read_records(io.StringIO(bad + "\n" + visit_line(1))),
-                                  checker_factory=FACTORY))
+    outcomes = list(
+        check_records(read_records(io.StringIO(bad + "\n" + visit_line(1))), checker_factory=FACTORY)
+    )
     assert outcomes[0].error is not None and "UTF-8" in outcomes[0].error
     assert len(outcomes) == 2 and outcomes[1].checked
+
+
+@pytest.mark.parametrize(("jobs", "json_mode"), [(1, True), (2, True), (2, False)])
+def test_batches_hold_exactly_what_the_outcomes_say_in_order(jobs: int, json_mode: bool) -> None:
+    lines = [visit_line(i) for i in range(200)]
+    lines[3] = "{broken"
+    lines[150] = visit_line(150, code="9711O")
+    text = "\n".join(lines)
+    outcomes = list(
+        check_records(read_records(io.StringIO(text)), checker_factory=FACTORY, json_mode=json_mode)
+    )
+    batches = list(
+        check_batches(
+            read_records(io.StringIO(text)),
+            checker_factory=FACTORY,
+            jobs=jobs,
+            json_mode=json_mode,
+            chunk_size=32,
+        )
+    )
+    expected = []
+    for o in outcomes:
+        if o.error is None:
+            expected.append(o.output)
+        elif json_mode:
+            expected.append(json.dumps({"input": f"line {o.number}", "error": o.error}))
+    assert "".join(b.text for b in batches) == "".join(f"{line}\n" for line in expected)
+    assert [r for b in batches for r in b.rejected] == [(o.number, o.error) for o in outcomes if o.error]
+    assert sum(b.checked for b in batches) == sum(o.checked for o in outcomes) == 198
+    assert sum(b.with_errors for b in batches) == sum(o.has_errors for o in outcomes)

@@ -11,9 +11,11 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ptcpt.cmsdata import bundled_tables
 from ptcpt.fees import Estimate, PricedLineInput, price_lines
 
 #: MPPR codes, non-MPPR codes, status B / I / R / C codes and dry needling (non-covered).
@@ -91,3 +93,15 @@ def test_the_mppr_reduces_every_eligible_unit_but_one(lines: list[PricedLineInpu
     estimate = price_lines(lines, on=on)
     eligible = sum(line.units for line in estimate.lines if line.priced and line.code in MPPR_CODES)
     assert sum(line.mppr_units for line in estimate.lines) == max(eligible - 1, 0)
+
+
+@given(visits_st, dates_st, noncovered_st)
+def test_remembered_line_figures_price_exactly_as_a_fresh_start(
+    lines: list[PricedLineInput], on: dt.date, noncovered: tuple[str, ...]
+) -> None:
+    # A copy of the tables is a new identity, so it starts with no remembered terms or figures.
+    warm = bundled_tables()
+    price_lines(lines, on=on, tables=warm, noncovered_codes=noncovered)
+    again = price_lines(lines, on=on, tables=warm, noncovered_codes=noncovered)
+    fresh = price_lines(lines, on=on, tables=attrs.evolve(warm), noncovered_codes=noncovered)
+    assert repr(again) == repr(fresh)  # every field, and every Decimal to its last digit

@@ -48,3 +48,17 @@ def test_context_helpers_fill_code_and_check_amount() -> None:
     with pytest.raises(TypeError):
         ctx.hint("float money", amount=1.5)  # type: ignore[arg-type]
     assert ctx.code(0) is checker.catalog["97110"]
+
+
+def test_context_per_line_facts_follow_the_lines() -> None:
+    from ptcpt.rules import RuleContext
+
+    visit = make_visit(("97110", 1, 15), ("99999", 1, 10), ("97010", 1))
+    checker = ptcpt.Checker(load_entrypoints=False, env={})
+    ctx = RuleContext(
+        visit, catalog=checker.catalog, payer=checker.payer("medicare"), units=None, tables=checker.tables
+    )
+    assert ctx.codes == (checker.catalog["97110"], None, checker.catalog["97010"])
+    assert ctx.codes is ctx.codes  # worked out once per check
+    assert ctx.statuses == ("A", None, "B")
+    assert ctx.code(1) is None and ctx.code(visit.lines[0]) is checker.catalog["97110"]

@@ -377,3 +377,21 @@ def test_knee_rehab_sample_is_the_documented_visit() -> None:
         ("97530", 15, 1),
     ]
     assert all(line.modifiers == ("GP",) for line in visit.lines)
+
+
+_VISIT_FILES = sorted((Path(__file__).parent / "data" / "visits").glob("*.json"))
+
+
+def test_report_to_json_is_the_compact_dump_of_report_to_dict() -> None:
+    from ptcpt.serialize import report_to_json
+    from ptcpt.testing import make_checker
+
+    checker = make_checker()
+    visits = [visit_from_dict(json.loads(path.read_text())["visit"]) for path in _VISIT_FILES]
+    # Also the odd shapes: no minutes (no plan), an unpriced date (no estimate), escapes.
+    visits.append(Visit(date=dt.date(2025, 3, 12), lines=(Line(code="97161"),), id='q"\\\u00e9'))
+    visits.append(Visit(date=dt.date(1990, 1, 2), lines=(Line(code="97110", minutes=20),)))
+    assert len(visits) > 50
+    for visit in visits:
+        report = checker.check(visit)
+        assert report_to_json(report) == json.dumps(report.to_dict(), separators=(",", ":"))

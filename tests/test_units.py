@@ -364,3 +364,13 @@ def test_bounds_and_allows_describe_exactly_the_acceptable_cms_allocations(minut
     }
     assert allowed == acceptable
     assert bool(plan.tied()) == (len(acceptable) > 1)
+
+
+@given(minutes_maps, methods)
+def test_a_plan_from_allocate_equals_one_built_from_its_fields(minutes: dict[str, int], method: str) -> None:
+    plan = allocate(minutes, method=method)
+    rebuilt = UnitPlan(plan.method, plan.minutes, plan.allocation)  # no bounds yet: computed on demand
+    assert plan == rebuilt and hash(plan) == hash(rebuilt) and repr(plan) == repr(rebuilt)
+    assert (plan.total, dict(plan), plan.explain()) == (rebuilt.total, dict(rebuilt), rebuilt.explain())
+    assert [plan.bounds(c) for c in plan] == [rebuilt.bounds(c) for c in rebuilt]
+    assert plan.tied() == rebuilt.tied()

@@ -13,7 +13,7 @@ import json
 import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO, TypeVar
 
 import attrs
 
@@ -22,13 +22,23 @@ from ptcpt.errors import InvalidVisit
 if TYPE_CHECKING:
     from ptcpt.engine import Checker
 
-__all__ = ["Outcome", "Records", "check_records", "process", "read_records", "visit_of"]
+__all__ = [
+    "Batch",
+    "Outcome",
+    "Records",
+    "check_batches",
+    "check_records",
+    "process",
+    "read_records",
+    "visit_of",
+]
 
 #: One input record: its line number and a JSON text, a decoded dict, a Visit, or the
 #: InvalidVisit explaining why it could not be read.
 Record = tuple[int, Any]
 
 CHUNK = 256
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -150,14 +160,47 @@ def visit_of(payload: Any) -> Any:
 
 def process(checker: Checker, number: int, payload: Any, *, json_mode: bool) -> Outcome:
     """Parse (if needed) and check one record; structural problems become a rejection."""
+    output, error, has_errors = _checked(checker, payload, json_mode)
+    return Outcome(number, output, error=error, has_errors=has_errors)
+
+
+def _checked(checker: Checker, payload: Any, json_mode: bool) -> tuple[str | None, str | None, bool]:
+    """(output, rejection, has errors) for one record: what :func:`process` wraps."""
+    from ptcpt.serialize import report_to_json
+
     try:
+        if isinstance(payload, _Rejected):
+            return None, payload.reason, False
         if isinstance(payload, InvalidVisit):
             raise payload
         report = checker.check(visit_of(payload))
     except InvalidVisit as exc:
-        return Outcome(number, None, error=str(exc))
-    text = json.dumps(report.to_dict(), separators=(",", ":")) if json_mode else report.summary()
-    return Outcome(number, text, has_errors=not report.ok)
+        return None, str(exc), False
+    text = report_to_json(report) if json_mode else report.summary()
+    return text, None, not report.ok
+
+
+class _Rejected(NamedTuple):
+    """A record already rejected while reading, as sent to a worker (exceptions pickle poorly)."""
+
+    reason: str
+
+
+@attrs.frozen
+class Batch:
+    """What became of a run of consecutive input records, ready to be written out at once.
+
+    ``text`` holds one line per output in input order, each ending in a newline: the
+    report of every checked record (JSON or the summary), and in ``json_mode`` an
+    ``{"input": "line 7", "error": ...}`` object for every rejected one (``item N`` for
+    a JSON list, ``claim N`` for X12). ``rejected`` lists the rejections as
+    ``(number, reason)``.
+    """
+
+    text: str
+    rejected: tuple[tuple[int, str], ...]
+    checked: int
+    with_errors: int
 
 
 # -- several processes -------------------------------------------------------------------
@@ -169,20 +212,88 @@ def _init_worker(factory: Callable[[], Checker]) -> None:
     _WORKER = factory()
 
 
-def _work(chunk: list[Record], json_mode: bool) -> list[Outcome]:
+Work = Callable[["Checker", list[Record], bool, str], T]
+
+
+def _in_worker(work: Work[T], chunk: list[Record], json_mode: bool, unit: str) -> T:
     assert _WORKER is not None
-    return [process(_WORKER, number, payload, json_mode=json_mode) for number, payload in chunk]
+    return work(_WORKER, chunk, json_mode, unit)
+
+
+def _outcomes(
+    checker: Checker, chunk: list[Record], json_mode: bool, unit: str
+) -> list[tuple[int, str | None, str | None, bool]]:
+    """Outcomes of a chunk as plain tuples: they pickle back far faster than attrs objects."""
+    return [(number, *_checked(checker, payload, json_mode)) for number, payload in chunk]
+
+
+def _batch(
+    checker: Checker, chunk: list[Record], json_mode: bool, unit: str
+) -> tuple[str, tuple[tuple[int, str], ...], int, int]:
+    """A chunk as one :class:`Batch`'s fields: one string crosses back, not a result per record."""
+    parts: list[str] = []
+    rejected: list[tuple[int, str]] = []
+    with_errors = 0
+    for number, payload in chunk:
+        output, error, has_errors = _checked(checker, payload, json_mode)
+        if error is not None:
+            rejected.append((number, error))
+            if json_mode:
+                parts.append(json.dumps({"input": f"{unit} {number}", "error": error}))
+        else:
+            assert output is not None
+            parts.append(output)
+            with_errors += has_errors
+    text = "\n".join(parts) + "\n" if parts else ""
+    return text, tuple(rejected), len(chunk) - len(rejected), with_errors
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     chunk: list[Record] = []
-    for record in records:
-        chunk.append(record)
+    for number, payload in records:
+        # Rejections decided while reading travel as plain text (exceptions pickle poorly).
+        if isinstance(payload, InvalidVisit):
+            payload = _Rejected(str(payload))
+        chunk.append((number, payload))
         if len(chunk) >= size:
             yield chunk
             chunk = []
     if chunk:
         yield chunk
+
+
+def _run(
+    records: Iterable[Record],
+    work: Work[T],
+    *,
+    checker_factory: Callable[[], Checker],
+    jobs: int,
+    json_mode: bool,
+    chunk_size: int,
+) -> Iterator[T]:
+    """``work`` applied to each chunk of records, in input order, on ``jobs`` processes.
+
+    With one job, chunks are single records, so output keeps pace with streamed input.
+    The records' ``unit`` (see :class:`Records`) is read as each chunk is sent, once
+    reading has started and the kind of input is known.
+    """
+    if jobs < 1:
+        raise ValueError(f"jobs must be 1 or more, got {jobs}")
+    if jobs == 1:
+        checker = checker_factory()
+        for chunk in _chunks(records, 1):
+            yield work(checker, chunk, json_mode, getattr(records, "unit", "line"))
+        return
+    context = multiprocessing.get_context()
+    with context.Pool(jobs, initializer=_init_worker, initargs=(checker_factory,)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in _chunks(records, chunk_size):
+            unit = getattr(records, "unit", "line")
+            pending.append(pool.apply_async(_in_worker, (work, chunk, json_mode, unit)))
+            while len(pending) >= 2 * jobs:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def check_records(
@@ -199,29 +310,37 @@ def check_records(
     ``functools.partial`` of one): each worker process builds its own Checker.
     At most ``2 * jobs`` chunks are in flight, so memory does not grow with the input.
     """
-    if jobs < 1:
-        raise ValueError(f"jobs must be 1 or more, got {jobs}")
-    if jobs == 1:
-        checker = checker_factory()
-        for number, payload in records:
-            yield process(checker, number, payload, json_mode=json_mode)
-        return
-    context = multiprocessing.get_context()
-    with context.Pool(jobs, initializer=_init_worker, initargs=(checker_factory,)) as pool:
-        pending: deque[Any] = deque()
-        for chunk in _chunks(records, chunk_size):
-            # Rejections already decided need no worker (and exceptions pickle poorly).
-            ready = [(n, p) for n, p in chunk if not isinstance(p, InvalidVisit)]
-            early = {n: Outcome(n, None, error=str(p)) for n, p in chunk if isinstance(p, InvalidVisit)}
-            pending.append((chunk, early, pool.apply_async(_work, (ready, json_mode))))
-            while len(pending) >= 2 * jobs:
-                yield from _drain(pending.popleft())
-        while pending:
-            yield from _drain(pending.popleft())
+    for results in _run(
+        records,
+        _outcomes,
+        checker_factory=checker_factory,
+        jobs=jobs,
+        json_mode=json_mode,
+        chunk_size=chunk_size,
+    ):
+        for number, output, error, has_errors in results:
+            yield Outcome(number, output, error=error, has_errors=has_errors)
 
 
-def _drain(item: tuple[list[Record], dict[int, Outcome], Any]) -> Iterator[Outcome]:
-    chunk, early, result = item
-    done = iter(result.get())
-    for number, _ in chunk:
-        yield early[number] if number in early else next(done)
+def check_batches(
+    records: Iterable[Record],
+    *,
+    checker_factory: Callable[[], Checker],
+    jobs: int = 1,
+    json_mode: bool = False,
+    chunk_size: int = CHUNK,
+) -> Iterator[Batch]:
+    """:func:`check_records`, a chunk at a time: what ``ptcpt check`` writes out.
+
+    Each chunk's outputs come back from its worker as one string, which spares the
+    main process (it shares the cores with the workers) a message and a write per record.
+    """
+    for text, rejected, checked, with_errors in _run(
+        records,
+        _batch,
+        checker_factory=checker_factory,
+        jobs=jobs,
+        json_mode=json_mode,
+        chunk_size=chunk_size,
+    ):
+        yield Batch(text, rejected, checked, with_errors)

@@ -261,21 +261,31 @@ class _Progress:
             sys.stderr.flush()
 
 
-def _noting_x12(records: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
-    """Pass records through, saying once on stderr what 837P input cannot tell the rules."""
-    from ptcpt.visit import Visit
-    from ptcpt.x12 import MINUTES_NOTE, lacks_minutes
+class _NotingX12:
+    """Records passed through, saying once on stderr what 837P input cannot tell the rules."""
 
-    noted = False
-    for number, payload in records:
-        if not noted and isinstance(payload, Visit) and lacks_minutes(payload):
-            print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
-            noted = True
-        yield number, payload
+    def __init__(self, records: Any) -> None:
+        self._records = records
+
+    @property
+    def unit(self) -> str:
+        unit: str = self._records.unit
+        return unit
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
+        from ptcpt.visit import Visit
+        from ptcpt.x12 import MINUTES_NOTE, lacks_minutes
+
+        noted = False
+        for number, payload in self._records:
+            if not noted and isinstance(payload, Visit) and lacks_minutes(payload):
+                print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
+                noted = True
+            yield number, payload
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ptcpt.batch import check_records, read_records
+    from ptcpt.batch import check_batches, read_records
 
     if args.jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
@@ -286,24 +296,23 @@ def _cmd_check(args: argparse.Namespace) -> int:
     progress = _Progress()
     try:
         records = read_records(stream, x12_payer=args.payer)
-        outcomes = check_records(
-            _noting_x12(iter(records)),
+        batches = check_batches(
+            _NotingX12(records),
             checker_factory=factory,
             jobs=args.jobs,
             json_mode=args.json,
         )
-        for outcome in outcomes:
-            read += 1
-            if outcome.error is not None:
-                rejected += 1
-                where = f"{records.unit} {outcome.number}"
-                if args.json:
-                    print(json.dumps({"input": where, "error": outcome.error}))
-                print(f"ptcpt: rejected visit at input {where}: {outcome.error}", file=sys.stderr)
-            else:
-                checked += 1
-                with_errors += outcome.has_errors
-                print(outcome.output)
+        # A batch's outputs (and, with --json, its rejections) arrive as one text in
+        # input order: one write per chunk, not one print per visit.
+        write = sys.stdout.write
+        for batch in batches:
+            write(batch.text)
+            for number, error in batch.rejected:
+                print(f"ptcpt: rejected visit at input {records.unit} {number}: {error}", file=sys.stderr)
+            read += batch.checked + len(batch.rejected)
+            checked += batch.checked
+            rejected += len(batch.rejected)
+            with_errors += batch.with_errors
             progress.update(read)
     finally:
         progress.close()

@@ -357,6 +357,7 @@ class _Index:
         "modifiers",
         "mue",
         "ptp",
+        "ptp_partners",
         "rvu",
         "rvu_years",
         "status",
@@ -367,6 +368,12 @@ class _Index:
         for edit in tables.ptp:
             ptp.setdefault(edit.pair, []).append(edit)
         self.ptp = {pair: tuple(edits) for pair, edits in ptp.items()}
+        partners: dict[str, set[str]] = {}
+        for column1, column2 in self.ptp:
+            partners.setdefault(column1, set()).add(column2)
+        #: column 1 code -> the column 2 codes it has edits with (any window): most pairs
+        #: of a visit's codes have none, and a set test rules them out cheaply.
+        self.ptp_partners = {code: frozenset(others) for code, others in partners.items()}
         self.mue = _unique(tables.mue_limits, lambda m: m.code, "mue")
         self.status = _unique(tables.statuses, lambda s: s.code, "pfs_status")
         self.kx = _unique(tables.kx_thresholds, lambda k: k.year, "kx_thresholds")
@@ -489,12 +496,16 @@ class CmsTables:
         """
         distinct = sorted(set(codes))
         found: list[PtpEdit] = []
+        index = self._index
         for a in distinct:
+            partners = index.ptp_partners.get(a)
+            if partners is None:
+                continue
             for b in distinct:
-                if a == b:
+                if a == b or b not in partners:
                     continue
                 best: PtpEdit | None = None
-                for edit in self._index.ptp.get((a, b), ()):
+                for edit in index.ptp[(a, b)]:
                     if edit.in_force(on) and (
                         best is None or edit.modifier_indicator < best.modifier_indicator
                     ):

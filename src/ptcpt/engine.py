@@ -23,6 +23,8 @@ from ptcpt.fees import apply_fee_schedule, price_lines
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
+from ptcpt.units import METHODS, _allocate, allocate
+from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -30,10 +32,11 @@ if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
     from ptcpt.cmsdata import CmsTables
+    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Line, Visit
+    from ptcpt.visit import Line
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
@@ -150,22 +153,18 @@ class Checker:
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
-        from ptcpt.units import allocate, timed_minutes
-
-        minutes = timed_minutes(visit, self.catalog)
-        if not minutes:
-            return None
-        return allocate(minutes, method=payer.unit_method)
+        get = self.catalog.get
+        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
         """Run every rule that applies to the visit's payer; never raises for a rule's bug."""
-        from ptcpt.visit import Visit
-
         if not isinstance(visit, Visit):
             raise TypeError(f"check needs a ptcpt.Visit, got {type(visit).__name__}")
         payer = self.payer(visit.payer)
-        plan = self.expected_units(visit, payer)
+        get = self.catalog.get
+        entries = tuple([get(line.code) for line in visit.lines])
+        plan = _plan(visit, entries, payer.unit_method)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -176,6 +175,7 @@ class Checker:
             price=functools.partial(self._price, on=visit.date, payer=payer),
             classifier=self.classifier,
         )
+        ctx._codes = entries  # looked up once for the plan and every rule
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
         codes: set[str] | None = None
@@ -215,15 +215,8 @@ class Checker:
             except Exception as exc:
                 log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
                 findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-        return Report(
-            date=visit.date,
-            payer=payer.id,
-            findings=tuple(findings),
-            hints=tuple(hints),
-            units=plan,
-            estimate=ctx.estimate,
-            visit_id=visit.id,
-        )
+        # Positional (date, payer, findings, hints, units, estimate, visit_id): once per check.
+        return Report(visit.date, payer.id, tuple(findings), tuple(hints), plan, ctx.estimate, visit.id)
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
         """Check visits one by one, lazily: constant memory over any number of visits."""
@@ -298,6 +291,26 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
                 )
             found[payer] = schedule
     return found
+
+
+def _plan(visit: Visit, codes: Sequence[Code | None], method: str) -> UnitPlan | None:
+    """The unit plan of a visit whose lines' catalog entries are ``codes`` (None: no timed
+    minutes). Like :func:`ptcpt.units.timed_minutes`, only 15-minute timed codes billable
+    on the date of service count; the entries are passed in because the check has them."""
+    minutes: dict[str, int] = {}
+    day = visit.date
+    for line, code in zip(visit.lines, codes, strict=True):
+        if line.minutes is None or code is None or code.unit_minutes != 15:
+            continue
+        if not code.is_active(day):
+            continue
+        minutes[line.code] = minutes.get(line.code, 0) + line.minutes
+    if not minutes:
+        return None
+    if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
+        return allocate(minutes, method=method)  # raises, naming the problem
+    # The codes and minutes come from validated lines: no need to check them again.
+    return _allocate(sorted(minutes.items()), method)
 
 
 def _restamp(item: Any, rule: str, plugin: str) -> Any:

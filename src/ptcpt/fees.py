@@ -274,6 +274,11 @@ class _Terms:
         self.rank_pe = self.rank_fee = self.rank_fee_assistant = _ZERO
 
 
+#: A priced line's money: exact full, MPPR cut, assistant cut and payable, the same four
+#: rounded to cents, and the line's reasons.
+_Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, tuple[str, ...]]
+
+
 class _Context:
     """Everything that depends on the date, place and setting, not on the lines."""
 
@@ -283,6 +288,7 @@ class _Context:
         "assistant_reason",
         "cf",
         "facility",
+        "figures",
         "gpci",
         "gpci_year",
         "mppr_reasons",
@@ -299,7 +305,7 @@ class _Context:
     ) -> None:
         self.on = on
         self.facility = facility
-        self.notes: list[str] = []
+        notes: list[str] = []
         self.unconfirmed: list[str] = []
         self.gpci = (_ONE, _ONE, _ONE)
         self.place: str | None = None
@@ -316,7 +322,7 @@ class _Context:
             self.gpci = (found.work, found.pe, found.mp)
             self.place, self.gpci_year = key, found.year
             if found.year != on.year:
-                self.notes.append(f"GPCIs of {found.year} used: the tables hold none for {on.year}")
+                notes.append(f"GPCIs of {found.year} used: the tables hold none for {on.year}")
         self.cf: Decimal | None = None
         if tables.has_conversion_factor(on, apm):
             factor = tables.conversion_factor(on, apm)
@@ -327,9 +333,7 @@ class _Context:
                     "(secondary sources only)"
                 )
         else:
-            self.notes.append(
-                f"no conversion factor for {on.isoformat()} in the tables: no line can be priced"
-            )
+            notes.append(f"no conversion factor for {on.isoformat()} in the tables: no line can be priced")
         rate = tables.mppr_rate(on)
         self.rate = None if rate is None else _share("mppr_pe_reduction", rate)
         self.assistant_factor = _share("assistant_payment_factor", tables.cq_factor(on))
@@ -342,12 +346,16 @@ class _Context:
         if shared is None:
             shared = _TERMS[tables] = {}
         terms_key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
-        terms = shared.get(terms_key)
-        if terms is None:
+        memos = shared.get(terms_key)
+        if memos is None:
             if len(shared) >= _MAX_CONTEXTS:
                 shared.clear()
-            terms = shared[terms_key] = {}
-        self.terms: dict[str, _Terms] = terms
+            memos = shared[terms_key] = ({}, {})
+        self.terms: dict[str, _Terms] = memos[0]
+        #: (code, units, reduced units, assistant) -> _Figures: a line's money depends on
+        #: nothing else once the terms are fixed, and a batch repeats few such lines.
+        self.figures: dict[tuple[str, int, int, bool], _Figures] = memos[1]
+        self.notes = tuple(notes)
 
     def mppr_reason(self, units: int) -> str:
         found = self.mppr_reasons.get(units)
@@ -356,6 +364,40 @@ class _Context:
             found = f"MPPR: practice expense of {units} unit(s) paid at {(_ONE - self.rate):.0%}"
             self.mppr_reasons[units] = found
         return found
+
+    def line_figures(self, terms: _Terms, units: int, reduced_units: int, assistant: bool) -> _Figures:
+        """The exact and rounded money of a priced line, and the reasons it was reduced."""
+        figures = self.figures
+        if len(figures) >= _MAX_FIGURES:
+            figures.clear()
+        reasons = terms.reasons
+        full = terms.unit_fee * units
+        mppr = _ZERO
+        if reduced_units:
+            assert self.rate is not None
+            mppr = terms.pe * self.rate * reduced_units
+            reasons += (self.mppr_reason(reduced_units),)
+        assistant_cut = _ZERO
+        if assistant:
+            assistant_cut = (full - mppr) * self.assistant_cut
+            reasons += (self.assistant_reason,)
+        full_cents = _cents(full)
+        if mppr or assistant_cut:
+            payable = full - mppr - assistant_cut
+            payable_cents = _cents(payable)
+        else:
+            payable, payable_cents = full, full_cents
+        return (
+            full,
+            mppr,
+            assistant_cut,
+            payable,
+            full_cents,
+            _cents(mppr) if mppr else _ZERO_CENTS,
+            _cents(assistant_cut) if assistant_cut else _ZERO_CENTS,
+            payable_cents,
+            reasons,
+        )
 
     def terms_for(self, tables: CmsTables, code: str) -> _Terms:
         found = self.terms.get(code)
@@ -408,9 +450,11 @@ class _Context:
 _CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Context]] = (
     weakref.WeakKeyDictionary()
 )
-_TERMS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], dict[str, _Terms]]] = (
-    weakref.WeakKeyDictionary()
-)
+_TERMS: weakref.WeakKeyDictionary[
+    CmsTables, dict[tuple[object, ...], tuple[dict[str, _Terms], dict[tuple[str, int, int, bool], _Figures]]]
+] = weakref.WeakKeyDictionary()
+#: Line figures kept per pricing terms before that memo starts afresh.
+_MAX_FIGURES = 65536
 #: Contexts kept per tables before the memo starts afresh (a batch has few distinct days).
 _MAX_CONTEXTS = 4096
 
@@ -422,10 +466,22 @@ def _visit_line() -> type:
     return Line
 
 
+#: The tables priced last and their contexts: nearly every call prices with the same
+#: tables, and this spares the weak dictionary's look-up (a weak reference per call).
+_LAST: tuple[weakref.ref[CmsTables], dict[tuple[object, ...], _Context]] | None = None
+
+
 def _context(tables: CmsTables, on: dt.date, apm: bool, locality: str | None, facility: bool) -> _Context:
-    memo = _CONTEXTS.get(tables)
-    if memo is None:
-        memo = _CONTEXTS[tables] = {}
+    global _LAST
+    last = _LAST
+    if last is not None and last[0]() is tables:
+        memo = last[1]
+    else:
+        found_memo = _CONTEXTS.get(tables)
+        if found_memo is None:
+            found_memo = _CONTEXTS[tables] = {}
+        memo = found_memo
+        _LAST = (weakref.ref(tables), memo)
     key = (on, apm, locality, facility)
     found = memo.get(key)
     if found is None:
@@ -502,12 +558,20 @@ def price_lines(
     unconfirmed = list(ctx.unconfirmed)
     full_pe_key: tuple[object, ...] | None = None
     full_pe_index = -1
+    visit_line = _visit_line()
+    known_terms = ctx.terms
     for index, line in enumerate(lines):
-        code, units, modifiers = _read_line(index, line)
+        kind = type(line)
+        if kind is visit_line or kind is PricedLineInput:  # validated when they were made
+            code, units, modifiers = line.code, line.units, line.modifiers
+        else:
+            code, units, modifiers = _read_line(index, line)
         if code in noncovered:
             read.append((index, code, units, modifiers, None, False))
             continue
-        terms = ctx.terms_for(source, code)
+        terms = known_terms.get(code)
+        if terms is None:
+            terms = ctx.terms_for(source, code)
         assistant = reduce_assistant and not ASSISTANT_MODIFIERS.isdisjoint(modifiers)
         read.append((index, code, units, modifiers, terms, assistant))
         if terms.unconfirmed is not None and terms.unconfirmed not in unconfirmed:
@@ -527,6 +591,7 @@ def price_lines(
 
     results: list[LineEstimate] = []
     exact_full = exact_mppr = exact_assistant = exact_payable = _ZERO
+    figures_of = ctx.figures
     for index, code, units, modifiers, found, assistant in read:
         if found is None or found.zero or not found.priced:
             # Not paid (non-covered, bundled, invalid: 0) or not priceable here (None).
@@ -546,62 +611,64 @@ def price_lines(
                 )
             )
             continue
-        terms = found
-        reasons = terms.reasons
-        full = terms.unit_fee * units
         reduced_units = 0
-        mppr = _ZERO
-        if terms.mppr and rate is not None:
+        if found.mppr and rate is not None:
             reduced_units = units - 1 if index == full_pe_index else units
-            if reduced_units:
-                mppr = terms.pe * rate * reduced_units
-                reasons += (ctx.mppr_reason(reduced_units),)
-        assistant_cut = _ZERO
-        if assistant:
-            assistant_cut = (full - mppr) * ctx.assistant_cut
-            reasons += (ctx.assistant_reason,)
+        figures_key = (code, units, reduced_units, assistant)
+        figures = figures_of.get(figures_key)
+        if figures is None:
+            figures = figures_of[figures_key] = ctx.line_figures(found, units, reduced_units, assistant)
+        (
+            full,
+            mppr,
+            assistant_cut,
+            payable,
+            full_cents,
+            mppr_cents,
+            assistant_cents,
+            payable_cents,
+            reasons,
+        ) = figures
         exact_full += full
-        full_cents = full.quantize(_CENT, ROUND_HALF_UP)
         if mppr or assistant_cut:
-            payable = full - mppr - assistant_cut
-            payable_cents = payable.quantize(_CENT, ROUND_HALF_UP)
             exact_mppr += mppr
             exact_assistant += assistant_cut
-        else:
-            payable, payable_cents = full, full_cents
         exact_payable += payable
+        # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
+        # assistant_reduction, payable, reasons, status, rvu_year, mppr_units): on the
+        # hot path, keywords cost a third of building the object.
         results.append(
             LineEstimate(
-                index=index,
-                code=code,
-                units=units,
-                modifiers=modifiers,
-                full=full_cents,
-                mppr_reduction=mppr.quantize(_CENT, ROUND_HALF_UP) if mppr else _ZERO_CENTS,
-                assistant_reduction=(
-                    assistant_cut.quantize(_CENT, ROUND_HALF_UP) if assistant_cut else _ZERO_CENTS
-                ),
-                payable=payable_cents,
-                reasons=reasons,
-                status=terms.status,
-                rvu_year=terms.rvu_year,
-                mppr_units=reduced_units,
+                index,
+                code,
+                units,
+                modifiers,
+                full_cents,
+                mppr_cents,
+                assistant_cents,
+                payable_cents,
+                reasons,
+                found.status,
+                found.rvu_year,
+                reduced_units,
             )
         )
+    # Positional as above: on, lines, full_total, mppr_total, assistant_total, total,
+    # conversion_factor, locality, gpci_year, apm, facility, notes, unconfirmed.
     return Estimate(
-        on=on,
-        lines=tuple(results),
-        full_total=_cents(exact_full),
-        mppr_total=_cents(exact_mppr),
-        assistant_total=_cents(exact_assistant),
-        total=_cents(exact_payable),
-        conversion_factor=ctx.cf,
-        locality=ctx.place,
-        gpci_year=ctx.gpci_year,
-        apm=bool(apm),
-        facility=bool(facility),
-        notes=tuple(ctx.notes),
-        unconfirmed=tuple(unconfirmed),
+        on,
+        tuple(results),
+        exact_full.quantize(_CENT, ROUND_HALF_UP),
+        exact_mppr.quantize(_CENT, ROUND_HALF_UP),
+        exact_assistant.quantize(_CENT, ROUND_HALF_UP),
+        exact_payable.quantize(_CENT, ROUND_HALF_UP),
+        ctx.cf,
+        ctx.place,
+        ctx.gpci_year,
+        bool(apm),
+        bool(facility),
+        ctx.notes,
+        tuple(unconfirmed),
     )
 
 

@@ -35,8 +35,15 @@ class Severity(enum.StrEnum):
 _SEVERITY_ORDER = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
 
 
+def _severity(value: Severity | str) -> Severity:
+    """Severity(value), without the enum's lookup when it already is one (the usual case)."""
+    return value if type(value) is Severity else Severity(value)
+
+
 def _optional_line(_: Any, attribute: attrs.Attribute[int | None], value: int | None) -> None:
-    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+    if value is None or (type(value) is int and value >= 0):
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
         raise ValueError(f"{attribute.name}: must be a line index >= 0 or None, got {value!r}")
 
 
@@ -49,7 +56,7 @@ class Finding:
     """
 
     rule: str
-    severity: Severity = attrs.field(converter=Severity)
+    severity: Severity = attrs.field(converter=_severity)
     message: str
     line: int | None = attrs.field(default=None, validator=_optional_line)
     code: str | None = None

@@ -129,6 +129,7 @@ class RuleContext:
         "_plugin",
         "_price",
         "_rule",
+        "_statuses",
         "_tables",
         "_visit",
         "catalog",
@@ -163,6 +164,7 @@ class RuleContext:
         self._estimated: tuple[Estimate | None] | None = None
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
+        self._statuses: tuple[str | None, ...] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -214,13 +216,29 @@ class RuleContext:
 
     def code(self, line: int | Line) -> Code | None:
         """The catalog entry for a line (by index or Line), or None when unknown."""
+        if type(line) is int:
+            return self.codes[line]
+        return self.catalog.get(line.code)  # type: ignore[union-attr]
+
+    # Per-line facts many rules read, worked out once per check (on first use) so that
+    # twenty rules looping over the same lines do not repeat the same look-ups.
+    @property
+    def codes(self) -> tuple[Code | None, ...]:
+        """The catalog entry of each line, in line order (None for a code ptcpt does not know)."""
         codes = self._codes
         if codes is None:
             get = self.catalog.get
-            codes = self._codes = tuple([get(ln.code) for ln in self._visit.lines])
-        if type(line) is int:
-            return codes[line]
-        return self.catalog.get(line.code)  # type: ignore[union-attr]
+            codes = self._codes = tuple([get(line.code) for line in self._visit.lines])
+        return codes
+
+    @property
+    def statuses(self) -> tuple[str | None, ...]:
+        """The PFS status letter of each line's code, in line order (None when unlisted)."""
+        statuses = self._statuses
+        if statuses is None:
+            status = self.tables.status
+            statuses = self._statuses = tuple([status(line.code) for line in self._visit.lines])
+        return statuses
 
     @property
     def medicare(self) -> bool:
@@ -228,11 +246,9 @@ class RuleContext:
         return self.payer.medicare_rules
 
     # -- what a rule builds --------------------------------------------------------------
-    def _line_code(self, line: int | None, code: str | None) -> str | None:
-        if code is None and line is not None:
-            return self._visit.lines[line].code
-        return code
-
+    # The builders below construct Finding and Hint positionally and inline: they run for
+    # every result of every rule, and keyword calls through a shared helper cost as much
+    # as the rest of a small rule.
     def finding(
         self,
         severity: Severity | str,
@@ -242,33 +258,33 @@ class RuleContext:
         fix: str | None = None,
         code: str | None = None,
     ) -> Finding:
-        return Finding(
-            rule=self._rule,
-            severity=Severity(severity),
-            message=message,
-            line=line,
-            code=self._line_code(line, code),
-            fix=fix,
-            plugin=self._plugin,
-        )
+        if code is None and line is not None:
+            code = self._visit.lines[line].code
+        return Finding(self._rule, severity, message, line, code, fix, self._plugin)
 
     def error(
         self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
     ) -> Finding:
         """A problem that stops the line from being billed as it stands."""
-        return self.finding(Severity.ERROR, message, line=line, fix=fix, code=code)
+        if code is None and line is not None:
+            code = self._visit.lines[line].code
+        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin)
 
     def warning(
         self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
     ) -> Finding:
         """Something that needs a human look before the claim goes out."""
-        return self.finding(Severity.WARNING, message, line=line, fix=fix, code=code)
+        if code is None and line is not None:
+            code = self._visit.lines[line].code
+        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin)
 
     def info(
         self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
     ) -> Finding:
         """Context worth knowing; never blocks a claim."""
-        return self.finding(Severity.INFO, message, line=line, fix=fix, code=code)
+        if code is None and line is not None:
+            code = self._visit.lines[line].code
+        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin)
 
     def hint(
         self, message: str, *, line: int | None = None, amount: Decimal | None = None, code: str | None = None
@@ -276,11 +292,6 @@ class RuleContext:
         """Reimbursement advice: what to document or check; ``amount`` in dollars."""
         if amount is not None and not isinstance(amount, Decimal):
             raise TypeError(f"amount must be a Decimal, got {type(amount).__name__}")
-        return Hint(
-            rule=self._rule,
-            message=message,
-            line=line,
-            code=self._line_code(line, code),
-            amount=amount,
-            plugin=self._plugin,
-        )
+        if code is None and line is not None:
+            code = self._visit.lines[line].code
+        return Hint(self._rule, message, line, code, amount, self._plugin)

@@ -17,6 +17,7 @@ import functools
 import json
 import re
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _escape  # what json.dumps uses (C)
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import cattrs
@@ -37,6 +38,7 @@ __all__ = [
     "estimate_to_dict",
     "from_json",
     "report_to_dict",
+    "report_to_json",
     "suggestion_to_dict",
     "suggestions_to_list",
     "to_json",
@@ -156,6 +158,93 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)
+
+
+# -- compact JSON of a report, written directly --------------------------------------------
+# ``report_to_json`` writes the text ``json.dumps(report_to_dict(r), separators=(",", ":"))``
+# gives, without the dicts in between: a batch writes one per visit, and building then
+# encoding the dicts cost as much as checking. Strings go through the json module's own
+# (C) escaper, so the bytes are the same; a test holds the two equal on every golden visit.
+def _js(value: str | None) -> str:
+    return "null" if value is None else _escape(value)
+
+
+def _js_money(value: Decimal | None) -> str:
+    return "null" if value is None else f'"{value!s}"'
+
+
+def _js_int(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def _js_list(values: tuple[str, ...]) -> str:
+    return "[" + ",".join([_escape(v) for v in values]) + "]"
+
+
+def report_to_json(report: Report) -> str:
+    """Compact JSON of a report: exactly ``json.dumps(report_to_dict(report), separators=(",", ":"))``."""
+    parts = [
+        f'{{"visit_id":{_js(report.visit_id)},"date":"{report.date.isoformat()}",'
+        f'"payer":{_escape(report.payer)},"ok":{"true" if report.ok else "false"},"findings":['
+    ]
+    parts.append(
+        ",".join(
+            [
+                f'{{"rule":{_escape(f.rule)},"severity":{_escape(f.severity.value)},'
+                f'"message":{_escape(f.message)},"line":{_js_int(f.line)},"code":{_js(f.code)},'
+                f'"fix":{_js(f.fix)},"plugin":{_escape(f.plugin)}}}'
+                for f in report.findings
+            ]
+        )
+    )
+    parts.append('],"hints":[')
+    parts.append(
+        ",".join(
+            [
+                f'{{"rule":{_escape(h.rule)},"message":{_escape(h.message)},"line":{_js_int(h.line)},'
+                f'"code":{_js(h.code)},"amount":{_js_money(h.amount)},"plugin":{_escape(h.plugin)}}}'
+                for h in report.hints
+            ]
+        )
+    )
+    units = report.units
+    if units is None:
+        parts.append('],"units":null,"estimate":')
+    else:
+        by_code = ",".join([f"{_escape(code)}:{n}" for code, n in units.items()])
+        parts.append(
+            f'],"units":{{"method":{_escape(units.method)},"total":{units.total},"by_code":{{{by_code}}}}},'
+            '"estimate":'
+        )
+    estimate = report.estimate
+    if estimate is None:
+        parts.append("null}")
+        return "".join(parts)
+    parts.append(
+        f'{{"on":"{estimate.on.isoformat()}","total":"{estimate.total!s}",'
+        f'"full_total":"{estimate.full_total!s}","mppr_total":"{estimate.mppr_total!s}",'
+        f'"assistant_total":"{estimate.assistant_total!s}",'
+        f'"conversion_factor":{_js_money(estimate.conversion_factor)},'
+        f'"locality":{_js(estimate.locality)},"gpci_year":{_js_int(estimate.gpci_year)},'
+        f'"apm":{"true" if estimate.apm else "false"},'
+        f'"facility":{"true" if estimate.facility else "false"},'
+        f'"complete":{"true" if estimate.complete else "false"},"lines":['
+    )
+    parts.append(
+        ",".join(
+            [
+                f'{{"index":{line.index},"code":{_escape(line.code)},"units":{line.units},'
+                f'"modifiers":{_js_list(line.modifiers)},"full":{_js_money(line.full)},'
+                f'"mppr_reduction":"{line.mppr_reduction!s}",'
+                f'"assistant_reduction":"{line.assistant_reduction!s}",'
+                f'"payable":{_js_money(line.payable)},"status":{_js(line.status)},'
+                f'"rvu_year":{_js_int(line.rvu_year)},"reasons":{_js_list(line.reasons)}}}'
+                for line in estimate.lines
+            ]
+        )
+    )
+    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}}}')
+    return "".join(parts)
 
 
 def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:

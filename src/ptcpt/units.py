@@ -87,6 +87,28 @@ class UnitPlan(Mapping[str, int]):
         object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "total", sum(by_code.values()))
 
+    @classmethod
+    def _allocated(
+        cls,
+        method: str,
+        minutes: tuple[tuple[str, int], ...],
+        by_code: dict[str, int],
+        total: int,
+        ranges: dict[str, tuple[int, int]],
+    ) -> UnitPlan:
+        """A plan from :func:`_allocate`, which has already worked out what ``__init__``
+        would derive (and the bounds): the same frozen object, built without a second pass.
+        """
+        plan = object.__new__(cls)
+        setattr_ = object.__setattr__
+        setattr_(plan, "method", method)
+        setattr_(plan, "minutes", minutes)
+        setattr_(plan, "allocation", tuple(by_code.items()))
+        setattr_(plan, "total", total)
+        setattr_(plan, "_by_code", by_code)
+        setattr_(plan, "_range_cache", ranges)
+        return plan
+
     def __getitem__(self, code: str) -> int:
         return self._by_code[code]
 
@@ -146,20 +168,19 @@ class UnitPlan(Mapping[str, int]):
             return {c: (n, n) for c, n in self.allocation}
         # Under CMS, every code with a remainder above the last one served is always
         # served; codes AT that remainder share what is left, unless all of them fit.
-        full = {c: m // UNIT_MINUTES for c, m in self.minutes}
-        remaining = self.total - sum(full.values())
-        ranges = {c: (n, n) for c, n in full.items()}
+        ranges = {c: (m // UNIT_MINUTES, m // UNIT_MINUTES) for c, m in self.minutes}
+        remaining = self.total - sum(low for low, _ in ranges.values())
         if remaining:
             ranked = sorted((m % UNIT_MINUTES for _, m in self.minutes if m % UNIT_MINUTES), reverse=True)
             cutoff = ranked[remaining - 1]
-            above = sum(1 for r in ranked if r > cutoff)
-            all_fit = above + ranked.count(cutoff) == remaining
+            # Sorted high to low: all codes at the cutoff fit unless one is left past it.
+            all_fit = remaining == len(ranked) or ranked[remaining] != cutoff
             for c, m in self.minutes:
                 r = m % UNIT_MINUTES
                 if r > cutoff or (r == cutoff and all_fit):
-                    ranges[c] = (full[c] + 1, full[c] + 1)
+                    ranges[c] = (m // UNIT_MINUTES + 1, m // UNIT_MINUTES + 1)
                 elif r == cutoff:
-                    ranges[c] = (full[c], full[c] + 1)
+                    ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
         return ranges
 
     def explain(self) -> str:
@@ -232,20 +253,51 @@ def allocate(minutes_by_code: Mapping[str, int], method: str = "cms") -> UnitPla
                 "minutes_by_code",
                 f"{code!r} is not a CPT/HCPCS code: use 5 characters such as 97110 or G0283",
             )
-    if method == "ama":
-        allocation = tuple((c, 0 if m < 8 else (m + 7) // UNIT_MINUTES) for c, m in items)
-        return UnitPlan("ama", tuple(items), allocation)
+    return _allocate(items, method)
 
-    total_minutes = sum(m for _, m in items)
-    total = 0 if total_minutes < 8 else (total_minutes + 7) // UNIT_MINUTES
-    units = {c: m // UNIT_MINUTES for c, m in items}
-    # Never more than the codes with a remainder, so every leftover unit finds a code.
-    remaining = total - sum(units.values())
-    if remaining:
-        ranked = sorted((item for item in items if item[1] % UNIT_MINUTES), key=_rank)
-        for code, _ in ranked[:remaining]:
-            units[code] += 1
-    return UnitPlan("cms", tuple(items), tuple(units.items()))
+
+def _allocate(items: list[tuple[str, int]], method: str) -> UnitPlan:
+    """:func:`allocate` for input already checked: code-shaped keys sorted, minutes in range.
+
+    The rule engine calls it directly: its codes and minutes come from validated lines.
+    """
+    units: dict[str, int]
+    open_choice = -1  # the remainder of codes tied for the last leftover unit, if any
+    if method == "ama":
+        units = {c: 0 if m < 8 else (m + 7) // UNIT_MINUTES for c, m in items}
+    else:
+        # One pass: each code's full 15-minute units, and the codes with minutes left over
+        # ranked by who gets a leftover unit first: largest remainder, then most minutes,
+        # then the lower code (as _rank says).
+        total_minutes = full_units = 0
+        units = {}
+        ranked: list[tuple[int, int, str]] = []
+        for c, m in items:
+            n = m // UNIT_MINUTES
+            units[c] = n
+            total_minutes += m
+            full_units += n
+            if m != n * UNIT_MINUTES:
+                ranked.append((n * UNIT_MINUTES - m, -m, c))
+        total = 0 if total_minutes < 8 else (total_minutes + 7) // UNIT_MINUTES
+        # Never more than the codes with a remainder, so every leftover unit finds a code.
+        remaining = total - full_units
+        if remaining:
+            ranked.sort()
+            for _, _, code in ranked[:remaining]:
+                units[code] += 1
+            # A code left out with the same remainder as the last one served: CMS lets the
+            # provider pick among all the codes with that remainder.
+            if remaining < len(ranked) and ranked[remaining][0] == ranked[remaining - 1][0]:
+                open_choice = -ranked[remaining][0]
+    # The bounds every rule asks for, known here at no cost (as _compute_ranges does):
+    # the allocation itself, except where CMS leaves a tie to the provider.
+    ranges = {c: (n, n) for c, n in units.items()}
+    if open_choice > 0:
+        for c, m in items:
+            if m % UNIT_MINUTES == open_choice:
+                ranges[c] = (m // UNIT_MINUTES, m // UNIT_MINUTES + 1)
+    return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
 
 
 def timed_minutes(visit: Visit, catalog: Catalog) -> dict[str, int]:

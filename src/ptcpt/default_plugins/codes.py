@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 @rule("code.unknown", kind="validation")
 def unknown_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A code the catalog does not know."""
-    for i, line in enumerate(visit.lines):
-        if ctx.code(i) is None:
+    for i, code in enumerate(ctx.codes):
+        if code is None:
+            line = visit.lines[i]
             close = ctx.catalog.close_matches(line.code)
             fix = (
                 f"check the code; close known codes: {', '.join(close)}"
@@ -31,8 +32,7 @@ def unknown_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("code.deleted", kind="validation")
 def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A code deleted before the date of service; names the replacement."""
-    for i, _line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, code in enumerate(ctx.codes):
         if code is None or code.deleted is None or ctx.date < code.deleted:
             continue
         current = ctx.catalog.replacements(code.code, ctx.date)
@@ -49,8 +49,7 @@ def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("code.not-yet-effective", kind="validation")
 def not_yet_effective(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A code used before its effective date."""
-    for i, _line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, code in enumerate(ctx.codes):
         if code is not None and code.effective is not None and ctx.date < code.effective:
             yield ctx.error(
                 f"{code.code} takes effect on {code.effective.isoformat()}, after this date of service",

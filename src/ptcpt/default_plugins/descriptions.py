@@ -20,12 +20,12 @@ if TYPE_CHECKING:
 @rule("hint.description-mismatch", kind="hint")
 def description_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     """A line's description reads like another code: what to document or check."""
-    from ptcpt.classifier import CONFIDENT
-
     classifier = None
     for i, line in enumerate(visit.lines):
         if not line.description:
             continue
+        from ptcpt.classifier import CONFIDENT  # only when a line has a description: lazy
+
         classifier = classifier or ctx.classifier
         suggestions = classifier.classify(line.description, top=3, payer=ctx.payer.id, on=ctx.date)
         if not suggestions:

@@ -27,11 +27,10 @@ def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A code Medicare does not accept (97014 -> G0283)."""
     if not ctx.medicare:
         return
-    for i, line in enumerate(visit.lines):
-        status = ctx.tables.status(line.code)
+    for i, (line, status) in enumerate(zip(visit.lines, ctx.statuses, strict=True)):
         if status != "I" and line.code not in MEDICARE_EQUIVALENT:
             continue
-        code = ctx.code(i)
+        code = ctx.codes[i]
         if code is not None and code.deleted is not None and ctx.date >= code.deleted:
             continue  # code.deleted already says what to bill instead
         other = MEDICARE_EQUIVALENT.get(line.code)
@@ -47,10 +46,10 @@ def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("medicare.bundled", kind="validation")
 def bundled(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A bundled code (97010) billed expecting payment."""
-    if not ctx.medicare:
+    if not ctx.medicare or "B" not in ctx.statuses:
         return
-    for i, line in enumerate(visit.lines):
-        if ctx.tables.status(line.code) == "B":
+    for i, (line, status) in enumerate(zip(visit.lines, ctx.statuses, strict=True)):
+        if status == "B":
             yield ctx.warning(
                 f"{line.code} is bundled by Medicare (status B): it is never paid separately "
                 f"and the patient may not be billed for it",
@@ -65,8 +64,7 @@ def noncovered(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A non-covered service (dry needling) billed without GX or GA."""
     if not ctx.medicare:
         return
-    for i, line in enumerate(visit.lines):
-        status = ctx.tables.status(line.code)
+    for i, (line, status) in enumerate(zip(visit.lines, ctx.statuses, strict=True)):
         if line.code not in NONCOVERED and status != "N":
             continue
         mods = set(line.modifiers)

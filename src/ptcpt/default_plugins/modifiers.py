@@ -30,9 +30,8 @@ def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A therapy-list code without GP, GO or GN."""
     if not ctx.medicare:
         return
-    for i, line in enumerate(visit.lines):
-        code = ctx.code(i)
-        if code is None or code.therapy_list is None or DISCIPLINE & set(line.modifiers):
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
+        if code is None or code.therapy_list is None or not DISCIPLINE.isdisjoint(line.modifiers):
             continue
         unconfirmed = (
             " (its therapy-list status is unconfirmed)" if code.is_unconfirmed("therapy_list") else ""
@@ -57,8 +56,10 @@ def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """More than one of GP/GO/GN, CQ without GP, CO without GO, KX beside GA/GZ."""
     for i, line in enumerate(visit.lines):
-        mods = set(line.modifiers)
-        disciplines = sorted(DISCIPLINE & mods)
+        mods = line.modifiers  # a short tuple: `in` beats building a set
+        if len(mods) < 2 and "CQ" not in mods and "CO" not in mods:
+            continue  # a lone modifier conflicts only when it is an assistant's without its discipline
+        disciplines = sorted(DISCIPLINE.intersection(mods))
         if len(disciplines) > 1:
             yield ctx.error(
                 f"{line.code} carries {' and '.join(disciplines)}: a line belongs to one "
@@ -78,8 +79,8 @@ def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 line=i,
                 fix="add GO, or use CQ with GP for a PT assistant",
             )
-        if "KX" in mods and LIABILITY & mods:
-            other = "/".join(sorted(LIABILITY & mods))
+        if "KX" in mods and not LIABILITY.isdisjoint(mods):
+            other = "/".join(sorted(LIABILITY.intersection(mods)))
             yield ctx.error(
                 f"{line.code} carries KX and {other}: KX says the service is medically "
                 f"necessary, {other} that it may not be",
@@ -146,12 +147,11 @@ def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     if reached <= threshold.amount:
         return
     flag = " (the threshold figure is from secondary sources, unconfirmed)" if (threshold.unconfirmed) else ""
-    for i, line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.therapy_list is None:
             continue
-        mods = set(line.modifiers)
-        if "KX" in mods or LIABILITY & mods:
+        mods = line.modifiers
+        if "KX" in mods or not LIABILITY.isdisjoint(mods):
             continue
         yield ctx.error(
             f"the year's therapy spend reaches ${reached:,.2f} with this visit, above the "

@@ -10,6 +10,7 @@ from ptcpt.rules import Rule, RuleContext, rule
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from ptcpt.cmsdata import MueLimit
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
@@ -31,23 +32,23 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     if not ctx.payer.ncci_edits:
         return
     tables = ctx.tables
-    per_day: dict[str, tuple[int, int]] = {}
+    per_day: dict[str, tuple[int, int, MueLimit]] = {}
+    mue = tables.mue
     for i, line in enumerate(visit.lines):
-        limit = tables.mue(line.code)
+        limit = mue(line.code)
         if limit is None:
             continue
         if limit.per_day:
-            total, first = per_day.get(line.code, (0, i))
-            per_day[line.code] = (total + line.units, first)
+            total, first, _ = per_day.get(line.code, (0, i, limit))
+            per_day[line.code] = (total + line.units, first, limit)
         elif line.units > limit.mue:
             yield ctx.error(
                 f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} ({_MAI_TEXT[1]})",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
             )
-    for code, (total, first) in per_day.items():
-        limit = tables.mue(code)
-        if limit is None or total <= limit.mue:
+    for code, (total, first, limit) in per_day.items():
+        if total <= limit.mue:
             continue
         if limit.mue == 0 and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
             # An MUE of 0 on a bundled or invalid code restates Medicare's payment status:

@@ -57,7 +57,7 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 )
             continue
         for i in lines:
-            if not NCCI_MODIFIERS & set(visit.lines[i].modifiers):
+            if NCCI_MODIFIERS.isdisjoint(visit.lines[i].modifiers):
                 yield ctx.error(
                     f"NCCI edit {pair} (modifier indicator 1): {edit.column2} is denied "
                     f"beside {edit.column1} unless its line carries 59, XE, XS, XP or XU",
@@ -79,7 +79,7 @@ def time_blocks(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         other = ctx.catalog.get(edit.column1)
         for i in lines:
             code = ctx.code(i)
-            mods = NCCI_MODIFIERS & set(visit.lines[i].modifiers)
+            mods = NCCI_MODIFIERS.intersection(visit.lines[i].modifiers)
             if not mods or code is None or other is None:
                 continue
             if code.is_timed and other.is_timed:

@@ -20,8 +20,7 @@ _METHOD_NAME = {"cms": "CMS total-time method", "ama": "CPT per-code method"}
 def _billed_timed(visit: Visit, ctx: RuleContext) -> dict[str, tuple[int, int, bool]]:
     """code -> (units billed, first line index, every line has minutes) for 15-minute codes."""
     billed: dict[str, tuple[int, int, bool]] = {}
-    for i, line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.unit_minutes != 15:
             continue
         units, first, complete = billed.get(line.code, (0, i, True))
@@ -66,8 +65,7 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("units.minutes-missing", kind="validation")
 def minutes_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A timed code billed without minutes: its units cannot be verified."""
-    for i, line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is not None and code.timing is Timing.TIMED and line.minutes is None:
             yield ctx.warning(
                 f"{line.code} is a timed code billed without minutes; its {line.units} unit(s) "
@@ -81,8 +79,7 @@ def minutes_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A service-based code billed with more units than one session allows."""
     seen: dict[str, int] = {}
-    for i, line in enumerate(visit.lines):
-        code = ctx.code(i)
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
             continue
         total = seen.get(line.code, 0) + line.units
