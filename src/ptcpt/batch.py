@@ -231,11 +231,25 @@ def _batch(
     checker: Checker, chunk: list[Record], json_mode: bool, unit: str
 ) -> tuple[str, tuple[tuple[int, str], ...], int, int]:
     """A chunk as one :class:`Batch`'s fields: one string crosses back, not a result per record."""
+    from ptcpt.serialize import report_to_json, visit_from_json
+
     parts: list[str] = []
     rejected: list[tuple[int, str]] = []
     with_errors = 0
+    check = checker.check
     for number, payload in chunk:
-        output, error, has_errors = _checked(checker, payload, json_mode)
+        if type(payload) is str:
+            # JSONL lines, nearly every record: _checked's work without its per-record
+            # imports and dispatch.
+            try:
+                report = check(visit_from_json(payload))
+            except InvalidVisit as exc:
+                output, error, has_errors = None, str(exc), False
+            else:
+                output = report_to_json(report) if json_mode else report.summary()
+                error, has_errors = None, not report.ok
+        else:
+            output, error, has_errors = _checked(checker, payload, json_mode)
         if error is not None:
             rejected.append((number, error))
             if json_mode:
