@@ -38,7 +38,7 @@ __all__ = [
 #: InvalidVisit explaining why it could not be read.
 Record = tuple[int, Any]
 
-CHUNK = 256
+CHUNK = 512
 T = TypeVar("T")
 
 
