@@ -38,7 +38,7 @@ __all__ = [
 #: InvalidVisit explaining why it could not be read.
 Record = tuple[int, Any]
 
-CHUNK = 512
+CHUNK = 256
 T = TypeVar("T")
 
 
