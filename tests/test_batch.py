@@ -131,3 +131,31 @@ def test_batches_hold_exactly_what_the_outcomes_say_in_order(jobs: int, json_mod
     assert [r for b in batches for r in b.rejected] == [(o.number, o.error) for o in outcomes if o.error]
     assert sum(b.checked for b in batches) == sum(o.checked for o in outcomes) == 198
     assert sum(b.with_errors for b in batches) == sum(o.has_errors for o in outcomes)
+
+
+def test_the_pool_thread_waits_on_the_notifier_and_workers_only() -> None:
+    import multiprocessing
+
+    from ptcpt.batch import _init_worker, _Pool
+
+    with _Pool(
+        1, initializer=_init_worker, initargs=(FACTORY,), context=multiprocessing.get_context()
+    ) as pool:
+        sentinels = pool._get_sentinels()
+        assert sentinels == [pool._change_notifier._reader]  # type: ignore[attr-defined]
+        assert pool._outqueue._reader not in sentinels  # type: ignore[attr-defined]
+        # Workers still answer, and a crashed-worker-free run ends (no hang on close).
+        assert pool.apply_async(sum, ([1, 2],)).get(timeout=30) == 3
+
+
+def test_records_that_are_not_text_take_the_general_path_in_a_worker() -> None:
+    records = [(1, visit_line(1)), (2, 12345), (3, json.loads(visit_line(3))), (4, visit_line(4)[:-1])]
+    results = [
+        list(check_batches(records, checker_factory=FACTORY, jobs=jobs, json_mode=True)) for jobs in (1, 2)
+    ]
+    one, two = ["".join(b.text for b in batches) for batches in results]
+    assert one == two
+    assert [r for b in results[1] for r in b.rejected] == [
+        (2, "a visit must be a JSON object, got 12345"),
+        (4, "not valid JSON: Expecting ',' delimiter at line 1 column 133"),
+    ]

@@ -395,3 +395,114 @@ def test_report_to_json_is_the_compact_dump_of_report_to_dict() -> None:
     for visit in visits:
         report = checker.check(visit)
         assert report_to_json(report) == json.dumps(report.to_dict(), separators=(",", ":"))
+
+
+# -- the fast path of visit_from_dict ------------------------------------------------------
+def _ordinary(data: Any) -> Visit:
+    """visit_from_dict with its fast path turned off: the converters alone."""
+    import ptcpt.serialize as module
+
+    fast = module._fast_visit
+    module._fast_visit = lambda _data: None
+    try:
+        return visit_from_dict(data)
+    finally:
+        module._fast_visit = fast
+
+
+def _outcome(read: Any, data: Any) -> Visit | str:
+    try:
+        return read(data)  # type: ignore[no-any-return]
+    except InvalidVisit as exc:
+        return f"InvalidVisit: {exc}"
+
+
+# Values a JSON line could hold for each field: valid ones and near misses of every type.
+_ANY_VALUE = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 1500)
+    | st.integers()
+    | st.decimals(allow_nan=True)
+    | st.floats()
+    | st.sampled_from(
+        ["", "97110", "g0283", "G0283", "0552T", "9711x", "GP", "gp", "59", "2024-07-01", "1.5"]
+    )
+    | st.text(max_size=8)
+)
+_LINE_FIELDS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
+
+
+@st.composite
+def _near_valid_lines(draw: st.DrawFn) -> dict[str, Any]:
+    data: dict[str, Any] = {"code": draw(code_strings | _ANY_VALUE)}
+    for name in _LINE_FIELDS[1:]:
+        if draw(st.booleans()):
+            if name == "modifiers":
+                data[name] = draw(
+                    st.lists(st.from_regex(r"\A[A-Za-z0-9]{2}\Z") | _ANY_VALUE, max_size=3) | _ANY_VALUE
+                )
+            else:
+                data[name] = draw(optional_minutes | _ANY_VALUE)
+    if draw(st.integers(0, 20)) == 0:
+        data["colour"] = "red"
+    if draw(st.integers(0, 20)) == 0:
+        del data["code"]
+    return data
+
+
+@st.composite
+def _near_valid_visits(draw: st.DrawFn) -> Any:
+    data: dict[str, Any] = {
+        "date": draw(st.sampled_from(["2024-07-01", "2024-02-30", "2024-7-1"]) | _ANY_VALUE),
+        "lines": draw(st.lists(_near_valid_lines(), max_size=3) | _ANY_VALUE),
+    }
+    for name, values in (
+        ("payer", st.sampled_from(["medicare", "Medicare", "a" * 65, "x.y-z_1"])),
+        ("id", st.sampled_from(["v1", "has space", "x" * 65])),
+        ("ytd_allowed", st.sampled_from(["1250.10", "-1", "1e3", "+0"])),
+    ):
+        if draw(st.booleans()):
+            data[name] = draw(values | _ANY_VALUE)
+    if draw(st.integers(0, 20)) == 0:
+        data["colour"] = "red"
+    return data
+
+
+@given(_near_valid_visits())
+def test_the_fast_path_agrees_with_the_converters(data: Any) -> None:
+    assert _outcome(visit_from_dict, data) == _outcome(_ordinary, data)
+
+
+@given(visits)
+def test_the_fast_path_reads_back_every_visit(visit: Visit) -> None:
+    data = json.loads(visit_to_json(visit))
+    assert visit_from_dict(data) == _ordinary(data) == visit
+
+
+def test_the_fast_path_takes_plainly_valid_visits_only() -> None:
+    from ptcpt.serialize import _fast_visit
+
+    good = {
+        "date": "2024-07-01",
+        "lines": [{"code": "97110", "units": 2, "minutes": 30, "modifiers": ["GP", "GP"]}],
+    }
+    fast = _fast_visit(good)
+    assert fast == _ordinary(good)
+    assert fast is not None and fast.lines[0].modifiers == ("GP",)
+    for changed in (
+        {"modifiers": ["gp"]},
+        {"units": True},
+        {"minutes": Decimal(15)},
+        {"assistant_minutes": 31},
+    ):
+        data = {**good, "lines": [{**good["lines"][0], **changed}]}
+        assert _fast_visit(data) is None
+
+
+def test_the_modifier_set_is_the_modifier_pattern() -> None:
+    from ptcpt.serialize import _MODIFIERS
+    from ptcpt.visit import _MODIFIER
+
+    ascii_pairs = {a + b for a in map(chr, range(128)) for b in map(chr, range(128))}
+    assert {pair for pair in ascii_pairs if _MODIFIER.fullmatch(pair)} == _MODIFIERS

@@ -16,6 +16,7 @@ import datetime as dt
 import functools
 import json
 import re
+import string
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _escape  # what json.dumps uses (C)
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,7 +25,18 @@ import cattrs
 
 from ptcpt.codes import CODE_PATTERN, Code
 from ptcpt.errors import InvalidVisit
-from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit, _show, _under
+from ptcpt.visit import (
+    _NO_SPACE,
+    MAX_ID_LENGTH,
+    MAX_MINUTES,
+    MAX_UNITS,
+    PAYER_PATTERN,
+    Line,
+    Visit,
+    _show,
+    _under,
+)
+from ptcpt.visit import _money as _ytd_money
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
@@ -328,6 +340,122 @@ def _line_from_dict(data: Any, where: str) -> Line:
         raise _under(where, exc) if where else exc from None
 
 
+# -- the fast path -----------------------------------------------------------------------
+# A batch reads millions of visits, nearly all well formed. For those, the checks the
+# converters make are done here inline on the exact JSON types, and the objects are
+# built without running the converters a second time. Anything this path does not
+# recognise as plainly valid (another type, an out-of-range value, a lower-case
+# modifier, a duplicate) returns None and goes the ordinary way, which raises the same
+# errors as ever: the fast path never rejects, it only accepts what the converters would
+# accept unchanged. A test holds both paths equal.
+_new_line = Line.__new__
+_new_visit = Visit.__new__
+_set = object.__setattr__
+_line_ok = _LINE_KEY_SET.issuperset
+_visit_ok = _VISIT_KEY_SET.issuperset
+_code_ok = CODE_PATTERN.fullmatch
+_UPPER_ALNUM = string.ascii_uppercase + string.digits
+_payer_ok = PAYER_PATTERN.fullmatch
+_id_ok = _NO_SPACE.fullmatch
+_date_ok = _ISO_DATE.fullmatch
+_from_iso = dt.date.fromisoformat
+_ABSENT = object()
+_decode = json.JSONDecoder(parse_float=Decimal).decode
+#: Every modifier the pattern admits, upper case: a set lookup instead of a regex match.
+_MODIFIERS = frozenset(a + b for a in _UPPER_ALNUM for b in _UPPER_ALNUM)
+
+
+def _fast_line(data: Any) -> Line | None:
+    """The Line a plainly valid JSON line object makes, or None to take the ordinary path."""
+    if type(data) is not dict or not _line_ok(data):
+        return None
+    get = data.get
+    code = get("code")
+    if type(code) is not str or _code_ok(code) is None:
+        return None
+    units = get("units", 1)
+    if type(units) is not int or not 1 <= units <= MAX_UNITS:
+        return None
+    minutes = get("minutes")
+    if minutes is not None and (type(minutes) is not int or not 0 <= minutes <= MAX_MINUTES):
+        return None
+    raw = get("modifiers", _ABSENT)
+    if type(raw) is list:
+        for item in raw:
+            if type(item) is not str or item not in _MODIFIERS:
+                return None
+        modifiers = tuple(dict.fromkeys(raw))  # already upper case; duplicates dropped
+    elif raw is _ABSENT:
+        modifiers = ()
+    else:
+        return None
+    group_size = get("group_size")
+    if group_size is not None and (type(group_size) is not int or group_size < 1):
+        return None
+    assistant = get("assistant_minutes")
+    if assistant is not None:
+        if type(assistant) is not int or not 0 <= assistant <= MAX_MINUTES:
+            return None
+        if minutes is not None and assistant > minutes:
+            return None
+    description = get("description")
+    if description is not None and type(description) is not str:
+        return None
+    line: Line = _new_line(Line)
+    _set(line, "code", code)
+    _set(line, "units", units)
+    _set(line, "minutes", minutes)
+    _set(line, "modifiers", modifiers)
+    _set(line, "group_size", group_size)
+    _set(line, "assistant_minutes", assistant)
+    _set(line, "description", description)
+    return line
+
+
+def _fast_visit(data: dict[str, Any]) -> Visit | None:
+    """The Visit a plainly valid JSON visit object makes, or None to take the ordinary path."""
+    if not _visit_ok(data):
+        return None
+    get = data.get
+    raw_lines = get("lines")
+    if type(raw_lines) is not list or not raw_lines:
+        return None
+    lines = []
+    for item in raw_lines:
+        line = _fast_line(item)
+        if line is None:
+            return None
+        lines.append(line)
+    date = get("date")
+    if type(date) is not str or _date_ok(date) is None:
+        return None
+    try:
+        day = _from_iso(date)
+    except ValueError:
+        return None
+    payer = get("payer", "medicare")
+    if type(payer) is not str or len(payer) > MAX_ID_LENGTH or _payer_ok(payer) is None:
+        return None
+    visit_id = get("id")
+    if visit_id is not None and (
+        type(visit_id) is not str or len(visit_id) > MAX_ID_LENGTH or _id_ok(visit_id) is None
+    ):
+        return None
+    ytd = get("ytd_allowed")
+    if ytd is not None:
+        try:
+            ytd = _ytd_money(ytd)  # the converter itself: amounts come in many forms
+        except InvalidVisit:
+            return None
+    visit: Visit = _new_visit(Visit)
+    _set(visit, "date", day)
+    _set(visit, "lines", tuple(lines))
+    _set(visit, "payer", payer)
+    _set(visit, "id", visit_id)
+    _set(visit, "ytd_allowed", ytd)
+    return visit
+
+
 def visit_from_dict(data: Any) -> Visit:
     """Build a :class:`~ptcpt.visit.Visit` from plain data such as parsed JSON.
 
@@ -339,6 +467,9 @@ def visit_from_dict(data: Any) -> Visit:
     """
     if type(data) is not dict:
         raise InvalidVisit("", f"a visit must be a JSON object, got {_show(data)}")
+    fast = _fast_visit(data)
+    if fast is not None:
+        return fast
     _check_keys(data, _VISIT_KEY_SET, _VISIT_KEYS, "")
     for key in ("date", "lines"):
         if key not in data:
@@ -387,7 +518,10 @@ def visit_from_json(text: str | bytes) -> Visit:
     and the position of the error; the text itself is never echoed.
     """
     try:
-        data = json.loads(text, parse_float=Decimal)
+        if type(text) is str and not text.startswith("\ufeff"):
+            data = _decode(text)  # what json.loads does for such text, minus a new decoder
+        else:
+            data = json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise InvalidVisit("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except UnicodeDecodeError as exc:
