@@ -62,6 +62,19 @@ def header(batch: str) -> list[str]:
     ]
 
 
+#: The made-up patient most samples bill for, and the test Medicare payer (never real data).
+JANE_DOE = {
+    "last": "DOE",
+    "first": "JANE",
+    "member": "1EG4TE5MK73",
+    "street": "123 TEST ST",
+    "city": "TESTVILLE",
+    "dob": "19450101",
+    "sex": "F",
+}
+MEDICARE_TEST = {"payer": "MEDICARE PART B TEST", "payer_id": "00435", "filing": "MB"}
+
+
 def subscriber(
     hl: int,
     *,
@@ -144,16 +157,8 @@ def pt_claims() -> list[str]:
     body = header("PTBATCH01")
     body += subscriber(
         2,
-        last="DOE",
-        first="JANE",
-        member="1EG4TE5MK73",
-        street="123 TEST ST",
-        city="TESTVILLE",
-        dob="19450101",
-        sex="F",
-        payer="MEDICARE PART B TEST",
-        payer_id="00435",
-        filing="MB",
+        **JANE_DOE,
+        **MEDICARE_TEST,
     )
     body += claim(
         "PT2025A001",
@@ -175,9 +180,7 @@ def pt_claims() -> list[str]:
         city="TESTVILLE",
         dob="19480202",
         sex="M",
-        payer="MEDICARE PART B TEST",
-        payer_id="00435",
-        filing="MB",
+        **MEDICARE_TEST,
     )
     body += claim(
         "PT2025A002",
@@ -237,9 +240,7 @@ def phi_claims() -> list[str]:
         city=PHI["city"],
         dob=PHI["dob"],
         sex="F",
-        payer="MEDICARE PART B TEST",
-        payer_id="00435",
-        filing="MB",
+        **MEDICARE_TEST,
     )
     body += claim("PHICLAIM1", [("97110", "GP", "UN", 2, "20250303"), ("97140", "GP", "UN", 1, "20250303")])
     body += claim("PHICLAIM2", [("97530", "GP", "UN", 1, "20250304")])
@@ -251,13 +252,7 @@ def minutes_claims() -> list[str]:
     body = header("MJBATCH01")
     body += subscriber(
         2,
-        last="DOE",
-        first="JANE",
-        member="1EG4TE5MK73",
-        street="123 TEST ST",
-        city="TESTVILLE",
-        dob="19450101",
-        sex="F",
+        **JANE_DOE,
         payer="TEST MEDICAID",
         payer_id="ZZ002",
         filing="MC",
@@ -278,16 +273,8 @@ def two_transactions() -> list[str]:
     first = header("TWOBATCH1")
     first += subscriber(
         2,
-        last="DOE",
-        first="JANE",
-        member="1EG4TE5MK73",
-        street="123 TEST ST",
-        city="TESTVILLE",
-        dob="19450101",
-        sex="F",
-        payer="MEDICARE PART B TEST",
-        payer_id="00435",
-        filing="MB",
+        **JANE_DOE,
+        **MEDICARE_TEST,
     )
     first += claim("TWOCLAIM1", [("97110", "GP", "UN", 1, "20250303")])
     second = header("TWOBATCH2")
