@@ -21,8 +21,12 @@ import csv
 import io
 import sys
 from collections import defaultdict
+from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from ptcpt.cmsdata import EXTRACT_COLUMNS
 
 DEFAULT_SOURCE = Path("/work/shared/domain/cms")
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "ptcpt" / "data"
@@ -364,7 +368,7 @@ def _gpci(text: str) -> str:
     return str(Decimal(text).quantize(Decimal("0.001")))
 
 
-def _write(out: Path, name: str, comments: list[str], header: list[str], rows: list[list[str]]) -> None:
+def _write(out: Path, name: str, comments: list[str], header: Sequence[str], rows: list[list[str]]) -> None:
     buf = io.StringIO()
     for line in comments:
         buf.write(f"# {line}\n" if line else "#\n")
@@ -418,7 +422,7 @@ def build_ptp(src: Path, out: Path) -> None:
             "rationale: CMS's categorical PTP edit rationale (not descriptor text).",
             _BUILT,
         ],
-        ["column1", "column2", "effective", "deleted", "modifier_indicator", "rationale", "release"],
+        EXTRACT_COLUMNS["ncci_ptp.csv"],
         result,
     )
 
@@ -482,18 +486,7 @@ def build_rvu(src: Path, out: Path) -> None:
             "Empty cell = not known. No descriptor text.",
             _BUILT,
         ],
-        [
-            "year",
-            "code",
-            "work",
-            "pe_nonfacility",
-            "pe_facility",
-            "mp",
-            "total",
-            "release",
-            "unconfirmed",
-            "source",
-        ],
+        EXTRACT_COLUMNS["rvu.csv"],
         result,
     )
 
@@ -587,18 +580,7 @@ def build_gpci(src: Path, out: Path) -> None:
             "work: the work GPCI with the floor CMS applies that year (1.0; Alaska 1.5).",
             _BUILT,
         ],
-        [
-            "year",
-            "mac",
-            "state",
-            "locality",
-            "locality_name",
-            "work",
-            "pe",
-            "mp",
-            "release",
-            "state_inferred",
-        ],
+        EXTRACT_COLUMNS["gpci.csv"],
         result,
     )
 
@@ -621,7 +603,7 @@ def build_conversion_factors(out: Path) -> None:
             "  only secondary sources give the figure.",
             _BUILT,
         ],
-        ["start", "end", "cf", "apm", "grade", "unconfirmed", "source"],
+        EXTRACT_COLUMNS["conversion_factors.csv"],
         result,
     )
 
@@ -659,7 +641,7 @@ def build_payment_factors(out: Path) -> None:
             f"Source: {FACTS} sections 5 and 6c (each row names its sources).",
             _BUILT,
         ],
-        ["name", "start", "end", "value", "grade", "unconfirmed", "source"],
+        EXTRACT_COLUMNS["payment_factors.csv"],
         [list(r) for r in PAYMENT_FACTORS],
     )
 
@@ -676,7 +658,7 @@ def build_modifiers(out: Path) -> None:
             f"Source: {FACTS} section 5 (each row names its sources); unconfirmed where facts.md says so.",
             _BUILT,
         ],
-        ["modifier", "group", "meaning", "effective", "grade", "unconfirmed", "source"],
+        EXTRACT_COLUMNS["modifiers.csv"],
         [list(r) for r in MODIFIERS],
     )
 

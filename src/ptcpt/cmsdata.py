@@ -756,8 +756,50 @@ def _rows(name: str, columns: tuple[str, ...], text: str | None) -> Iterator[_Ro
         yield _Row(name, line, row)
 
 
+#: The header of each bundled extract that is read column by column; the build script
+#: (scripts/build_cms_extracts.py) writes the same headers from here.
+EXTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "ncci_ptp.csv": (
+        "column1",
+        "column2",
+        "effective",
+        "deleted",
+        "modifier_indicator",
+        "rationale",
+        "release",
+    ),
+    "rvu.csv": (
+        "year",
+        "code",
+        "work",
+        "pe_nonfacility",
+        "pe_facility",
+        "mp",
+        "total",
+        "release",
+        "unconfirmed",
+        "source",
+    ),
+    "gpci.csv": (
+        "year",
+        "mac",
+        "state",
+        "locality",
+        "locality_name",
+        "work",
+        "pe",
+        "mp",
+        "release",
+        "state_inferred",
+    ),
+    "conversion_factors.csv": ("start", "end", "cf", "apm", "grade", "unconfirmed", "source"),
+    "payment_factors.csv": ("name", "start", "end", "value", "grade", "unconfirmed", "source"),
+    "modifiers.csv": ("modifier", "group", "meaning", "effective", "grade", "unconfirmed", "source"),
+}
+
+
 def read_ptp_extract(text: str | None = None, name: str = "ncci_ptp.csv") -> tuple[PtpEdit, ...]:
-    cols = ("column1", "column2", "effective", "deleted", "modifier_indicator", "rationale", "release")
+    cols = EXTRACT_COLUMNS["ncci_ptp.csv"]
     return tuple(
         _build(
             r,
@@ -790,18 +832,7 @@ def read_mue_extract(text: str | None = None, name: str = "mue.csv") -> tuple[Mu
 
 
 def read_rvu_extract(text: str | None = None, name: str = "rvu.csv") -> tuple[Rvu, ...]:
-    cols = (
-        "year",
-        "code",
-        "work",
-        "pe_nonfacility",
-        "pe_facility",
-        "mp",
-        "total",
-        "release",
-        "unconfirmed",
-        "source",
-    )
+    cols = EXTRACT_COLUMNS["rvu.csv"]
     result: list[Rvu] = []
     for r in _rows(name, cols, text):
         row: Rvu = _build(
@@ -841,18 +872,7 @@ def read_status_extract(text: str | None = None, name: str = "pfs_status.csv") -
 
 
 def read_gpci_extract(text: str | None = None, name: str = "gpci.csv") -> tuple[Gpci, ...]:
-    cols = (
-        "year",
-        "mac",
-        "state",
-        "locality",
-        "locality_name",
-        "work",
-        "pe",
-        "mp",
-        "release",
-        "state_inferred",
-    )
+    cols = EXTRACT_COLUMNS["gpci.csv"]
     return tuple(
         _build(
             r,
@@ -875,7 +895,7 @@ def read_gpci_extract(text: str | None = None, name: str = "gpci.csv") -> tuple[
 def read_conversion_factors(
     text: str | None = None, name: str = "conversion_factors.csv"
 ) -> tuple[ConversionFactor, ...]:
-    cols = ("start", "end", "cf", "apm", "grade", "unconfirmed", "source")
+    cols = EXTRACT_COLUMNS["conversion_factors.csv"]
     return tuple(
         _build(
             r,
@@ -910,7 +930,7 @@ def read_kx_thresholds(text: str | None = None, name: str = "kx_thresholds.csv")
 def read_payment_factors(
     text: str | None = None, name: str = "payment_factors.csv"
 ) -> tuple[PaymentFactor, ...]:
-    cols = ("name", "start", "end", "value", "grade", "unconfirmed", "source")
+    cols = EXTRACT_COLUMNS["payment_factors.csv"]
     return tuple(
         _build(
             r,
@@ -928,7 +948,7 @@ def read_payment_factors(
 
 
 def read_modifiers(text: str | None = None, name: str = "modifiers.csv") -> tuple[ModifierInfo, ...]:
-    cols = ("modifier", "group", "meaning", "effective", "grade", "unconfirmed", "source")
+    cols = EXTRACT_COLUMNS["modifiers.csv"]
     return tuple(
         _build(
             r,
