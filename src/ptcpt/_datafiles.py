@@ -14,7 +14,7 @@ from ptcpt.errors import DataError
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-__all__ = ["check_keys", "read_bundled_text", "read_csv_rows", "read_toml"]
+__all__ = ["check_keys", "read_bundled_bytes", "read_bundled_text", "read_csv_rows", "read_toml"]
 
 
 _DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
@@ -34,6 +34,20 @@ def read_bundled_text(name: str) -> str:
         from importlib.resources import files
 
         return files("ptcpt").joinpath("data", name).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DataError("bundled data file is missing", file=name) from None
+
+
+def read_bundled_bytes(name: str) -> bytes:
+    """The bytes of ``ptcpt/data/<name>`` (for binary files such as the model weights)."""
+    try:
+        direct = os.path.join(_DATA_DIR, name)
+        if os.path.isfile(direct):
+            with open(direct, "rb") as handle:
+                return handle.read()
+        from importlib.resources import files
+
+        return files("ptcpt").joinpath("data", name).read_bytes()
     except FileNotFoundError:
         raise DataError("bundled data file is missing", file=name) from None
 

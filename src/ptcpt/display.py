@@ -13,10 +13,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
     from ptcpt.catalogs import Catalog
+    from ptcpt.classifier import Suggestions
     from ptcpt.codes import Code
     from ptcpt.report import Report
 
-__all__ = ["catalog_html", "code_html", "report_html", "table_html"]
+__all__ = ["catalog_html", "code_html", "report_html", "suggestions_html", "table_html"]
 
 _MAX_ROWS = 200
 
@@ -123,3 +124,14 @@ def report_html(report: Report) -> str:
     if report.units is not None:
         parts.append(f"<p>{html.escape(report.units.explain())}</p>")
     return "".join(parts)
+
+
+def suggestions_html(suggestions: Suggestions) -> str:
+    """The classifier's answer as a ranked table with the evidence behind each code."""
+    if not suggestions:
+        return "<p>No physical-therapy code fits this description.</p>"
+    rows = (
+        (rank, s.code.code, s.code.name, f"{s.score:.2f}", s.evidence)
+        for rank, s in enumerate(suggestions, 1)
+    )
+    return table_html(("rank", "code", "name", "score", "evidence"), rows, caption="Suggested codes")

@@ -14,8 +14,9 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from ptcpt.classifier._engine import CONFIDENT, MIN_EVIDENCE, Classifier
-from ptcpt.classifier._model import Suggestion, Suggestions, Term, TermKind
+from ptcpt.classifier._engine import Classifier
+from ptcpt.classifier._rank import CONFIDENT, MIN_EVIDENCE
+from ptcpt.classifier._values import Suggestion, Suggestions, Term, TermKind
 
 if TYPE_CHECKING:
     import datetime as dt

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from ptcpt.classifier._model import Term, TermKind
+from ptcpt.classifier._values import Term, TermKind
 from ptcpt.errors import DataError
 
 __all__ = ["SHORTHAND_FILE", "TERMS_FILE", "Lexicon", "load_lexicon"]

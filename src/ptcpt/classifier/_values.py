@@ -158,11 +158,6 @@ class Suggestions(tuple[Suggestion, ...]):
         return f"<Suggestions [{inner}]>"
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import table_html
+        from ptcpt.display import suggestions_html
 
-        if not self:
-            return "<p>No physical-therapy code fits this description.</p>"
-        rows = (
-            (rank, s.code.code, s.code.name, f"{s.score:.2f}", s.evidence) for rank, s in enumerate(self, 1)
-        )
-        return table_html(("rank", "code", "name", "score", "evidence"), rows, caption="Suggested codes")
+        return suggestions_html(self)
