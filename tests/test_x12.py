@@ -35,7 +35,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "x12"
 EXAMPLE = ROOT / "examples" / "claims" / "pt_claims.837"
 #: Files that must pass pyx12's 837P validator; the rest of DATA is broken on purpose.
-VALID = ["pt_claims.837", "phi_claims.837", "minutes.837", "two_transactions.837", "delimiters.837"]
+VALID = [
+    "pt_claims.837",
+    "phi_claims.837",
+    "minutes.837",
+    "two_transactions.837",
+    "delimiters.837",
+    "range_line.837",
+]
 BROKEN = ["missing_code.837", "bad_date.837", "se_count.837", "truncated.837", "institutional.837"]
 
 #: The made-up identifiers in phi_claims.837 (scripts/make_x12_samples.py).
@@ -148,7 +155,7 @@ def test_claim_numbers_run_on_across_transaction_sets() -> None:
 
 # -- units, minutes -------------------------------------------------------------------------
 def test_minutes_lines_carry_minutes_and_the_units_they_earn_alone() -> None:
-    (visit,) = visits(read_all(DATA / "minutes.837")[0])
+    visit = visits(read_all(DATA / "minutes.837")[0])[0]
     assert [(line.code, line.units, line.minutes) for line in visit.lines] == [
         ("97110", 2, 33),  # 33 minutes: 2 units under the CMS table
         ("97140", 1, 7),  # under 8 minutes earns none; the line still bills one
@@ -578,3 +585,13 @@ def test_good_samples_pass_the_pyx12_validator(name: str) -> None:
 @pytest.mark.parametrize("name", BROKEN)
 def test_broken_samples_fail_the_pyx12_validator(name: str) -> None:
     assert not validate(DATA / name)
+
+
+def test_each_interchange_of_the_two_interchange_sample_passes_the_pyx12_validator(tmp_path: Path) -> None:
+    # pyx12 reads a file with the first interchange's delimiters only, so each is checked alone.
+    text = (DATA / "interchanges.837").read_text()
+    cut = text.index("ISA|")
+    for number, part in enumerate((text[:cut], text[cut:])):
+        path = tmp_path / f"interchange{number}.837"
+        path.write_text(part)
+        assert validate(path)

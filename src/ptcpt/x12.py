@@ -796,6 +796,7 @@ class _Reader:
         if gs is not None and known:
             # The ST header is missing: read on as the transaction set the group announces.
             self._fault(number, f"{what} outside a transaction set: expected an ST header before it")
+            gs.count += 1  # the set is there, only its header is not
             self._open_st(None, "837", gs.version)
             return
         if self.stray:
@@ -962,6 +963,8 @@ class _Reader:
             self._fault(number, "an ST header outside any functional group: expected a GS header before it")
             if self.isa is None:
                 self._isa(None)
+            assert self.isa is not None
+            self.isa.count += 1  # the group is there, only its header is not
             self.gs = _Level(segment=number, control=None)
         else:
             self._unwind("a new transaction set (ST header)", levels=1)
