@@ -112,9 +112,16 @@ _PASSED_OVER = frozenset(
 _NOT_IN_CLAIM = frozenset({"BHT", "PAT", "CUR"})
 
 _TOKEN = re.compile(r"[A-Z0-9]{1,7}")
-_VERSION = re.compile(r"[A-Z0-9]{1,12}")
-_CONTROL = re.compile(r"[A-Za-z0-9]{1,9}")
+#: An implementation guide (005010X222A1) or a bare version (004010): how a version is quoted.
+_VERSION = re.compile(r"[0-9]{6}(?:X[0-9]{3}(?:A[0-9])?)?")
+#: A transaction set identifier (837, 835): how ST01 is quoted.
+_SET_ID = re.compile(r"[0-9]{3}")
+#: Counts and line numbers are quoted when they are numbers of up to 6 digits: a damaged
+#: file can put other digits there (a birth date has 8). Control numbers are never quoted.
+_COUNT = re.compile(r"[0-9]{1,6}")
 _NUMBER = re.compile(r"[-+]?[0-9]*\.?[0-9]+")
+#: A quantity as a message quotes it: a number of at most 6 characters (a birth date has 8).
+_QUANTITY = re.compile(r"(?=.{1,6}$)[-+]?[0-9]*\.?[0-9]+")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _DATE = re.compile(r"[0-9]{8}")
 _SEGMENT_ID = re.compile(r"[A-Z][A-Z0-9]{1,2}")
@@ -864,8 +871,8 @@ class _Reader:
             if control in self.interchanges:
                 self._fault(
                     number,
-                    f"ISA13, the interchange control number {_shown(control, _CONTROL)}, repeats an earlier "
-                    "interchange's: expected a number of its own (is the interchange sent twice?)",
+                    "ISA13, the interchange control number, repeats an earlier interchange's: expected a "
+                    "number of its own (is the interchange sent twice?)",
                 )
             self.interchanges.add(control)
         else:
@@ -893,14 +900,14 @@ class _Reader:
         if _whole(count, 0, 10**9) != isa.count:
             self._fault(
                 number,
-                f"IEA01 counts {_shown(count, _CONTROL)} functional groups, but the interchange that starts "
+                f"IEA01 counts {_shown(count, _COUNT)} functional groups, but the interchange that starts "
                 f"at segment {isa.segment} has {isa.count}: expected {isa.count}",
             )
         if control != isa.control:
             self._fault(
                 number,
-                f"IEA02 is {_shown(control, _CONTROL)}, but the interchange's ISA13 (segment {isa.segment}) "
-                f"is {_shown(isa.control, _CONTROL)}: expected the same control number",
+                f"IEA02 does not match ISA13, the control number of the interchange's header (segment "
+                f"{isa.segment}): expected the same control number",
             )
 
     def _gs(self, segment: str) -> None:
@@ -919,8 +926,8 @@ class _Reader:
         if control in isa.children:
             self._fault(
                 number,
-                f"GS06, the group control number {_shown(control, _CONTROL)}, repeats another group's in "
-                "this interchange: expected a number of its own",
+                "GS06, the group control number, repeats another group's in this interchange: expected "
+                "a number of its own",
             )
         isa.children.add(control)
         isa.count += 1
@@ -946,14 +953,14 @@ class _Reader:
         if _whole(count, 0, 10**9) != gs.count:
             self._fault(
                 number,
-                f"GE01 counts {_shown(count, _CONTROL)} transaction sets, but the group that starts at "
+                f"GE01 counts {_shown(count, _COUNT)} transaction sets, but the group that starts at "
                 f"segment {gs.segment} has {gs.count}: expected {gs.count}",
             )
         if control != gs.control:
             self._fault(
                 number,
-                f"GE02 is {_shown(control, _CONTROL)}, but the group's GS06 (segment {gs.segment}) is "
-                f"{_shown(gs.control, _CONTROL)}: expected the same control number",
+                f"GE02 does not match GS06, the control number of the group's header (segment "
+                f"{gs.segment}): expected the same control number",
             )
 
     def _st(self, segment: str) -> None:
@@ -976,8 +983,8 @@ class _Reader:
         if control in gs.children:
             self._fault(
                 number,
-                f"ST02, the transaction set control number {_shown(control, _CONTROL)}, repeats another "
-                "set's in this group: expected a number of its own",
+                "ST02, the transaction set control number, repeats another set's in this group: "
+                "expected a number of its own",
             )
         gs.children.add(control)
         gs.count += 1
@@ -992,11 +999,11 @@ class _Reader:
         where = f"segment {number}" if control is not None else f"see segment {number}"
         if kind != "837":
             what = _TRANSACTIONS.get(kind, "not a claim")
-            self.refusal = f"the claim is in transaction set {_shown(kind)} ({where}), not an 837P"
+            self.refusal = f"the claim is in transaction set {_shown(kind, _SET_ID)} ({where}), not an 837P"
             self._fault(
                 number,
-                f"transaction set {_shown(kind)} is {what}, not an 837P professional claim; ptcpt checks "
-                "837P claim files",
+                f"transaction set {_shown(kind, _SET_ID)} is {what}, not an 837P professional claim; "
+                "ptcpt checks 837P claim files",
             )
             return
         if any(guide in version for guide in _PROFESSIONAL):
@@ -1039,15 +1046,15 @@ class _Reader:
         if _whole(count, 0, 10**9) != st.count:
             self._fault(
                 number,
-                f"SE01 counts {_shown(count, _CONTROL)} segments, but the transaction set from its ST header "
+                f"SE01 counts {_shown(count, _COUNT)} segments, but the transaction set from its ST header "
                 f"(segment {st.segment}) to this SE trailer has {st.count}: expected {st.count} (or a "
                 "segment was lost or added)",
             )
         if control != st.control:
             self._fault(
                 number,
-                f"SE02 is {_shown(control, _CONTROL)}, but the transaction set's ST02 (segment {st.segment}) "
-                f"is {_shown(st.control, _CONTROL)}: expected the same control number",
+                f"SE02 does not match ST02, the control number of the transaction set's header (segment "
+                f"{st.segment}): expected the same control number",
             )
 
     def _close_st(self) -> None:
@@ -1134,7 +1141,7 @@ class _Reader:
         if given != str(self.hl) and self.st.control is not None:
             self._fault(
                 self.number,
-                f"HL01 is {_shown(given, _CONTROL)}, but the HL segments of a transaction set are numbered "
+                f"HL01 is {_shown(given, _COUNT)}, but the HL segments of a transaction set are numbered "
                 f"1, 2, 3, ...: expected {self.hl} (an HL segment before it may be missing or repeated)",
             )
             number = _whole(given, 1, 10**9)
@@ -1177,7 +1184,7 @@ class _Reader:
         if given != str(expected):
             claim.fail(
                 self.number,
-                f"LX01 is {_shown(given, _CONTROL)}, but the service lines of a claim are numbered 1, 2, 3, "
+                f"LX01 is {_shown(given, _COUNT)}, but the service lines of a claim are numbered 1, 2, 3, "
                 f"...: expected {expected} (a service line before it may be missing or repeated)",
             )
             return
@@ -1314,7 +1321,7 @@ class _Reader:
                 claim.fail(
                     number,
                     f"{where}, SV104: units must be a whole number from 1 to {MAX_UNITS}, "
-                    f"got {_shown(quantity, _NUMBER)}",
+                    f"got {_shown(quantity, _QUANTITY)}",
                 )
                 return
         elif basis == "MJ":
@@ -1323,7 +1330,7 @@ class _Reader:
                 claim.fail(
                     number,
                     f"{where}, SV104: minutes (SV103 MJ) must be a whole number from 1 to {MAX_MINUTES}, "
-                    f"got {_shown(quantity, _NUMBER)}",
+                    f"got {_shown(quantity, _QUANTITY)}",
                 )
                 return
             length = _unit_minutes(code)
