@@ -336,8 +336,8 @@ def test_a_date_range_on_one_line_is_reported_alone_and_the_other_lines_are_chec
     assert (line.claim, line.segment, line.line) == (1, 28, 2)
     assert line.message == (
         "claim 1 (segment 28): service line 2: DTP*472 is a date range (RD8) of several days, and ptcpt "
-        "checks one date of service per visit: this line is not checked, the claim's other lines are; "
-        "bill each date on its own service line"
+        "checks one date of service per visit: the line is not checked, but the claim's other lines are "
+        "read; bill each date on its own service line"
     )
     assert items.index(line) > items.index(visit)
 

@@ -533,7 +533,7 @@ def _settle(claim: _Claim) -> list[Item]:
                     service.span,
                     service.number,
                     "DTP*472 is a date range (RD8) of several days, and ptcpt checks one date of "
-                    "service per visit: this line is not checked, the claim's other lines are; "
+                    "service per visit: the line is not checked, but the claim's other lines are read; "
                     "bill each date on its own service line",
                 )
             )
@@ -544,8 +544,8 @@ def _settle(claim: _Claim) -> list[Item]:
                     service.segment,
                     service.number,
                     f"the line has no date of service of its own, and the claim's (DTP*472 at segment "
-                    f"{claim.span}) is a range of several days: this line is not checked, the claim's "
-                    "other lines are; give the line its date of service",
+                    f"{claim.span}) is a range of several days: the line is not checked, but the claim's "
+                    "other lines are read; give the line its date of service",
                 )
             )
     items: list[Item] = []
