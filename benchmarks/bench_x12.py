@@ -17,7 +17,6 @@ Builds an interchange of that many claims by repeating the subscribers and claim
 
 from __future__ import annotations
 
-import gc
 import io
 import json
 import pathlib
@@ -67,31 +66,15 @@ def best(func: object, repeat: int = 3) -> float:
 
 
 def peak_kib(text: str) -> int:
-    """Peak traced memory while reading ``text`` from a file (a StringIO would hold it all).
-
-    CPython keeps freed tuples and other small objects in free lists, which a full
-    garbage collection empties; refilled while tracing, they would count as memory the
-    reader holds, and the figure would depend on what ran before (pyx12's readers leave
-    much garbage, and collecting it empties the lists). So the same file is read three
-    times untraced first, which brings the free lists to their steady state, and the
-    traced run has the collector paused (the reader makes no reference cycles: any would
-    show as growth between the 1x and 4x figures).
-    """
+    """Peak traced memory while reading ``text`` from a file (a StringIO would hold it all)."""
     with tempfile.TemporaryDirectory() as folder:
         path = pathlib.Path(folder) / "claims.837"
         path.write_text(text)
-        for _ in range(3):
-            for _ in read_837p(path):
-                pass
-        gc.disable()
         tracemalloc.start()
-        try:
-            for _ in read_837p(path):
-                pass
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-            gc.enable()
+        for _ in read_837p(path):
+            pass
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
     return round(peak / 1024)
 
 

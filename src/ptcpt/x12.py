@@ -551,7 +551,9 @@ def _settle(claim: _Claim) -> list[Item]:
     items: list[Item] = []
     for date in sorted(by_date):
         services = by_date[date]
-        lines = tuple(service.line for service in services if service.line is not None)
+        # Tuples from lists, not generators: CPython sizes a tuple from a generator by
+        # resizing it, past the free list it later returns to (which then grows).
+        lines = tuple([service.line for service in services if service.line is not None])
         try:
             visit = Visit(date=date, lines=lines, payer=claim.payer, id=claim.visit_id)
         except InvalidVisit as exc:  # pragma: no cover - every field is checked while reading
@@ -561,7 +563,7 @@ def _settle(claim: _Claim) -> list[Item]:
                 claim=claim.ordinal,
                 segment=claim.segment,
                 visit=visit,
-                claim_lines=tuple(service.number for service in services),
+                claim_lines=tuple([service.number for service in services]),
             )
         )
     return items + skipped
