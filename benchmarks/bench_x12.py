@@ -1,11 +1,13 @@
 """Speed of reading 837P claim files (``ptcpt.x12``), beside pyx12's own readers.
 
-Run: ``python benchmarks/bench_x12.py [claims]`` (default 1,000). Needs the ``x12`` extra.
+Run: ``python benchmarks/bench_x12.py [claims]`` (default 1,000). The pyx12 figures need the
+``x12`` extra (ptcpt's reader does not).
 Builds an interchange of that many claims by repeating the subscribers and claims of
 ``examples/claims/pt_claims.837`` (renumbered), then prints one JSON object:
 
 - ``read_837p_*``: ptcpt's reader, best of 3 runs;
-- ``pyx12_segments_only_s``: pyx12's segment reader alone (the floor under ours);
+- ``pyx12_segments_only_s``: pyx12's segment reader alone (what ptcpt read with until it
+  split segments itself);
 - ``pyx12_context_reader_s``: pyx12's map-aware loop reader (what a reader built on it
   would cost; ptcpt walks the loops itself instead);
 - ``pyx12_validate_s``: pyx12's full 837P validation of the same file;

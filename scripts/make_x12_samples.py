@@ -16,7 +16,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "claims"
 TESTDATA = ROOT / "tests" / "data" / "x12"
 
-#: (code, modifiers, basis UN|MJ, quantity, date CCYYMMDD)
+#: (code, modifiers, basis UN|MJ, quantity, date CCYYMMDD or a range CCYYMMDD-CCYYMMDD)
 Service = tuple[str, str, str, int, str]
 
 
@@ -115,13 +115,21 @@ def dependent(hl: int, parent: int, *, last: str, first: str, street: str, dob: 
 
 
 def claim(claim_id: str, services: list[Service], *, diagnosis: str = "M25561") -> list[str]:
-    """2300 (CLM, HI) and one 2400 loop (LX, SV1, DTP*472) per service, $40 a unit."""
+    """2300 (CLM, HI) and one 2400 loop (LX, SV1, DTP*472) per service, $40 a unit.
+
+    A date with a hyphen is a range of dates (``DTP*472*RD8``), the others one day (``D8``).
+    """
     total = sum(40 * (quantity if basis == "UN" else 1) for _, _, basis, quantity, _ in services)
     segments = [f"CLM*{claim_id}*{total}***11:B:1*Y*A*Y*Y", f"HI*ABK:{diagnosis}"]
     for number, (code, modifiers, basis, quantity, date) in enumerate(services, 1):
         charge = 40 * (quantity if basis == "UN" else 1)
         composite = ":".join(["HC", code, *modifiers.split()])
-        segments += [f"LX*{number}", f"SV1*{composite}*{charge}*{basis}*{quantity}***1", f"DTP*472*D8*{date}"]
+        form = "RD8" if "-" in date else "D8"
+        segments += [
+            f"LX*{number}",
+            f"SV1*{composite}*{charge}*{basis}*{quantity}***1",
+            f"DTP*472*{form}*{date}",
+        ]
     return segments
 
 
@@ -248,7 +256,12 @@ def phi_claims() -> list[str]:
 
 
 def minutes_claims() -> list[str]:
-    """Lines billed in minutes (SV103 MJ) beside one billed in units."""
+    """Lines billed in minutes (SV103 MJ): timed codes, and codes whose minutes earn no units.
+
+    The first claim bills two timed 15-minute codes in minutes beside an evaluation in
+    units. The second bills an evaluation in minutes (an untimed code: one service
+    however long), a timed 15-minute code, and 97545, whose unit is two hours.
+    """
     body = header("MJBATCH01")
     body += subscriber(
         2,
@@ -265,7 +278,41 @@ def minutes_claims() -> list[str]:
             ("97161", "GP", "UN", 1, "20250312"),
         ],
     )
+    body += claim(
+        "MJCLAIM02",
+        [
+            ("97161", "GP", "MJ", 45, "20250313"),
+            ("97110", "GP", "MJ", 38, "20250313"),
+            ("97545", "GP", "MJ", 130, "20250314"),
+        ],
+    )
     return interchange([transaction("0001", body)])
+
+
+def range_line() -> list[str]:
+    """A claim whose second line is billed over a range of days (DTP*472*RD8), between two that are not."""
+    body = header("RD8BATCH1")
+    body += subscriber(2, **JANE_DOE, **MEDICARE_TEST)
+    body += claim(
+        "RANGECLM1",
+        [
+            ("97110", "GP", "UN", 2, "20250303"),
+            ("97140", "GP", "UN", 5, "20250303-20250307"),
+            ("97530", "GP", "UN", 1, "20250303"),
+        ],
+    )
+    return interchange([transaction("0001", body)])
+
+
+def second_interchange(first: list[str]) -> str:
+    """``first``'s claims again (ids PT2025B...), as an interchange of its own with other delimiters.
+
+    Elements are separated by ``|``, components by ``>`` and segments end with ``'``, all
+    on one line: each interchange announces its delimiters in its own ISA header.
+    """
+    body = [s.replace("*", "|").replace(":", ">").replace("PT2025A", "PT2025B") for s in first[1:-1]]
+    segments = [isa("000000102", sep="|", sub=">"), *body, "IEA|1|000000102"]
+    return "".join(segment + "'" for segment in segments)
 
 
 def two_transactions() -> list[str]:
@@ -334,6 +381,9 @@ def main() -> None:
         TESTDATA / "pt_claims.837": text(good),
         TESTDATA / "phi_claims.837": text(phi_claims()),
         TESTDATA / "minutes.837": text(minutes_claims()),
+        TESTDATA / "range_line.837": text(range_line()),
+        # Two interchanges, the second with other delimiters and another terminator.
+        TESTDATA / "interchanges.837": text(good) + second_interchange(good),
         TESTDATA / "two_transactions.837": text(two_transactions()),
         # One line, other delimiters: | between elements, > inside composites.
         TESTDATA / "delimiters.837": text(good, newline=False).replace("*", "|").replace(":", ">"),

@@ -62,3 +62,28 @@ def test_to_dict_and_summary() -> None:
 def test_html_is_escaped() -> None:
     html = make_report()._repr_html_()
     assert "<b>bad</b>" not in html and "&lt;b&gt;bad&lt;/b&gt;" in html
+
+
+def test_claim_lines_name_each_line_by_its_number_in_the_claim() -> None:
+    report = attrs.evolve(make_report(), hints=(Hint(rule="hint.x", message="m", line=1),))
+    data = report.to_dict(claim_lines=(4, 6))
+    assert [(f["line"], f["claim_line"]) for f in data["findings"]] == [(None, None), (1, 6), (0, 4)]
+    assert list(data["findings"][1])[:5] == ["rule", "severity", "message", "line", "claim_line"]
+    assert data["hints"][0]["claim_line"] == 6
+    assert report.to_dict() == {
+        **data,
+        "findings": [{k: v for k, v in f.items() if k != "claim_line"} for f in data["findings"]],
+        "hints": [{k: v for k, v in h.items() if k != "claim_line"} for h in data["hints"]],
+    }
+    summary = report.summary(claim_lines=(4, 6))
+    assert "ERROR   a.err claim line 6 97110: <b>bad</b>" in summary
+    assert "WARNING c.warn claim line 4: look" in summary
+    assert "HINT    hint.x claim line 6: m" in summary
+    assert " line 1" in report.summary() and "claim line" not in report.summary()
+    assert '"claim_line": 6' in report.to_json(claim_lines=(4, 6))
+
+
+def test_a_line_index_past_the_claim_lines_keeps_its_index() -> None:
+    report = make_report()
+    assert [f["claim_line"] for f in report.to_dict(claim_lines=(4,))["findings"]] == [None, None, 4]
+    assert "a.err line 1 97110" in report.summary(claim_lines=(4,))

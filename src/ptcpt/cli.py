@@ -16,7 +16,7 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
 
 from ptcpt.errors import PtcptError
 
@@ -174,8 +174,13 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     _known_payer(checker, args.payer)
     stream = _open_input(args.file)
     rejected = 0
+    records: Any
     try:
-        records = read_records(stream, x12_payer=args.payer)
+        x12_head, source = _sniff_x12(stream)
+        if x12_head is not None:
+            records = _X12Records(_read_x12(args, source, x12_head))
+        else:
+            records = read_records(source, x12_payer=args.payer)
         for number, payload in records:
             try:
                 if isinstance(payload, InvalidVisit):
@@ -210,7 +215,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     finally:
         if stream is not sys.stdin:
             stream.close()
-    return EXIT_USAGE if rejected else EXIT_OK
+    return EXIT_USAGE if rejected or getattr(records, "failed", 0) else EXIT_OK
 
 
 def _known_payer(checker: Any, payer: str) -> None:
@@ -261,27 +266,179 @@ class _Progress:
             sys.stderr.flush()
 
 
-class _NotingX12:
-    """Records passed through, saying once on stderr what 837P input cannot tell the rules."""
+# -- X12 837P input ------------------------------------------------------------------
+_SNIFF = 8192
 
-    def __init__(self, records: Any) -> None:
-        self._records = records
 
-    @property
-    def unit(self) -> str:
-        unit: str = self._records.unit
-        return unit
+class _Replay:
+    """A stream whose first chunk was read to tell X12 from JSON, that chunk handed back first.
+
+    Only for input that cannot seek back (a pipe); files are rewound instead. Reading
+    JSON needs lines and ``read()``, nothing more.
+    """
+
+    def __init__(self, head: str, rest: TextIO) -> None:
+        self._head = head
+        self._rest = rest
+
+    def __iter__(self) -> _Replay:
+        return self
+
+    def __next__(self) -> str:
+        line = self.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+    def read(self, size: int = -1) -> str:
+        head, self._head = self._head, ""
+        if size < 0:
+            return head + self._rest.read()
+        if len(head) >= size:
+            self._head = head[size:]
+            return head[:size]
+        return head + self._rest.read(size - len(head))
+
+    def readline(self) -> str:
+        if not self._head:
+            return self._rest.readline()
+        cut = self._head.find("\n") + 1
+        if cut:
+            line, self._head = self._head[:cut], self._head[cut:]
+            return line
+        line, self._head = self._head, ""
+        return line + self._rest.readline()
+
+
+def _sniff_x12(stream: TextIO) -> tuple[str | None, TextIO]:
+    """(the text read, if the input is X12, else None; the stream to read the input from).
+
+    X12 is recognised by its first characters (:func:`ptcpt.x12.looks_like_x12`), so
+    it gets the X12 reader's messages and options whatever the file is called.
+    """
+    from ptcpt.x12 import looks_like_x12
+
+    try:
+        start = stream.tell() if stream.seekable() else None
+    except OSError:
+        start = None
+    head = ""
+    while not head.strip():
+        chunk = stream.read(_SNIFF)
+        if not chunk:
+            break
+        head += chunk
+    if looks_like_x12(head):
+        return head, stream
+    if not head:
+        return None, stream
+    if start is not None:
+        stream.seek(start)
+        return None, stream
+    return None, cast(TextIO, _Replay(head, stream))
+
+
+def _read_x12(args: argparse.Namespace, stream: TextIO, head: str) -> Iterator[Any]:
+    from ptcpt.x12 import read_837p
+
+    return read_837p(stream, payer=args.payer, claim_ids=not args.no_claim_ids, prefix=head)
+
+
+def _x12_problem(item: Any) -> str:
+    """The stderr line for what the X12 reader could not turn into visits."""
+    from ptcpt.x12 import EnvelopeFault, RejectedClaim
+
+    if isinstance(item, EnvelopeFault):
+        return f"ptcpt: error: {item.message}"
+    if isinstance(item, RejectedClaim):
+        return f"ptcpt: rejected {item.message}"
+    return f"ptcpt: not checked: {item.message}"
+
+
+class _X12Records:
+    """An 837P file as ``(claim, visit)`` records; what is not a visit is said on stderr."""
+
+    unit = "claim"
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self.failed = 0
 
     def __iter__(self) -> Iterator[tuple[int, Any]]:
-        from ptcpt.visit import Visit
-        from ptcpt.x12 import MINUTES_NOTE, lacks_minutes
+        from ptcpt.x12 import ClaimVisit
 
-        noted = False
-        for number, payload in self._records:
-            if not noted and isinstance(payload, Visit) and lacks_minutes(payload):
-                print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
-                noted = True
-            yield number, payload
+        for item in self._items:
+            if isinstance(item, ClaimVisit):
+                yield item.claim, item.visit
+            else:
+                self.failed += 1
+                print(_x12_problem(item), file=sys.stderr)
+
+
+def _check_x12(args: argparse.Namespace, checker: Any, items: Iterator[Any], progress: _Progress) -> int:
+    """``ptcpt check`` of an 837P file: each claim checked, rejected or not checked, counted by claim.
+
+    Findings name the claim's own line numbers (LX). Rejected claims, lines not
+    checked and envelope faults are said on stderr (and, with ``--json``, as
+    ``{"input": ..., "error": ...}`` lines in the output); any of them makes the exit
+    status 2, like a rejected visit.
+    """
+    from ptcpt.x12 import MINUTES_NOTE, ClaimVisit, EnvelopeFault, RejectedClaim, lacks_minutes
+
+    claims = checked = rejected = unchecked = visits = with_errors = lines = faults = 0
+    last = 0
+    noted = False
+    write = sys.stdout.write
+    for item in items:
+        if isinstance(item, EnvelopeFault):
+            faults += 1
+            problem: dict[str, Any] = {"input": f"segment {item.segment}"}
+        else:
+            if item.claim != last:
+                last = item.claim
+                claims += 1
+                if isinstance(item, ClaimVisit):
+                    checked += 1
+                elif isinstance(item, RejectedClaim):
+                    rejected += 1
+                else:
+                    unchecked += 1
+            if isinstance(item, ClaimVisit):
+                if not noted and lacks_minutes(item.visit):
+                    print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
+                    noted = True
+                report = checker.check(item.visit)
+                visits += 1
+                with_errors += not report.ok
+                if args.json:
+                    write(report.to_json(claim_lines=item.claim_lines, separators=(",", ":")) + "\n")
+                else:
+                    write(report.summary(claim_lines=item.claim_lines) + "\n")
+                progress.update(visits)
+                continue
+            problem = {"input": f"claim {item.claim}"}
+            if not isinstance(item, RejectedClaim):
+                lines += 1
+                problem["claim_line"] = item.line
+        print(_x12_problem(item), file=sys.stderr)
+        if args.json:
+            write(json.dumps({**problem, "error": item.message}) + "\n")
+    progress.close()
+    sys.stdout.flush()
+    summary = (
+        f"{claims} claim(s) read: {checked} checked, {rejected} rejected, {unchecked} not checked; "
+        f"{visits} visit(s) checked, {with_errors} with errors"
+    )
+    if lines:
+        summary += f"; {lines} service line(s) not checked"
+    if faults:
+        summary += f"; {faults} envelope fault(s)"
+    print(summary, file=sys.stderr)
+    if claims == 0 and not faults:
+        print("ptcpt: error: no claims in the input", file=sys.stderr)
+    if claims == 0 or rejected or unchecked or lines or faults:
+        return EXIT_USAGE
+    return EXIT_NO if with_errors else EXIT_OK
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -290,14 +447,18 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.jobs < 1:
         raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
     factory = _checker_factory(args)
-    _known_payer(factory(), args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
+    checker = factory()
+    _known_payer(checker, args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
     stream = _open_input(args.file)
     read = checked = rejected = with_errors = 0
     progress = _Progress()
     try:
-        records = read_records(stream, x12_payer=args.payer)
+        x12_head, source = _sniff_x12(stream)
+        if x12_head is not None:
+            return _check_x12(args, checker, _read_x12(args, source, x12_head), progress)
+        records = read_records(source, x12_payer=args.payer)
         batches = check_batches(
-            _NotingX12(records),
+            records,
             checker_factory=factory,
             jobs=args.jobs,
             json_mode=args.json,
@@ -488,6 +649,12 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 # -- the parser ------------------------------------------------------------------------
+_NO_CLAIM_IDS = (
+    "X12 837P claims: number the visits claim-1, claim-2, ... instead of using the claim id "
+    "(CLM01, the patient control number), which is then never read"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full argument parser; each sub-command sets ``handler``."""
     from ptcpt import __version__
@@ -512,7 +679,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler=_cmd_codes)
 
     p = sub.add_parser("check", help="check visits (JSON, JSONL, X12 837P, or - for stdin)")
-    p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
+    p.add_argument(
+        "file", help="a JSON visit, a JSON list of visits, JSONL, an X12 837P file, or - for stdin"
+    )
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument(
@@ -520,6 +689,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="medicare",
         help="payer profile for X12 837P claims only (JSON visits name their own payer)",
     )
+    p.add_argument("--no-claim-ids", action="store_true", help=_NO_CLAIM_IDS)
     p.add_argument(
         "--jobs",
         type=int,
@@ -541,6 +711,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
     p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
     p.add_argument("--payer", default="medicare", help="payer profile for X12 837P claims only")
+    p.add_argument("--no-claim-ids", action="store_true", help=_NO_CLAIM_IDS)
     p.add_argument("--json", action="store_true", help="one JSON estimate per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")

@@ -14,6 +14,7 @@ import attrs
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Sequence
     from decimal import Decimal
 
     import pandas as pd
@@ -118,30 +119,43 @@ class Report:
             )
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (through the shared converter)."""
+    def to_dict(self, *, claim_lines: Sequence[int] | None = None) -> dict[str, Any]:
+        """A JSON-ready dict (through the shared converter).
+
+        ``claim_lines`` gives, for each line of the visit, its number in the claim it was
+        read from (:attr:`ptcpt.x12.ClaimVisit.claim_lines`, the ``LX`` numbers): each
+        finding and hint then also carries ``claim_line`` after ``line``.
+        """
         from ptcpt.serialize import report_to_dict
 
-        return report_to_dict(self)
+        data = report_to_dict(self)
+        if claim_lines is not None:
+            for key in ("findings", "hints"):
+                data[key] = [_with_claim_line(entry, claim_lines) for entry in data[key]]
+        return data
 
-    def to_json(self, **kwargs: Any) -> str:
+    def to_json(self, *, claim_lines: Sequence[int] | None = None, **kwargs: Any) -> str:
         import json
 
-        return json.dumps(self.to_dict(), **kwargs)
+        return json.dumps(self.to_dict(claim_lines=claim_lines), **kwargs)
 
-    def summary(self) -> str:
-        """A few readable lines: the verdict, then every finding and hint."""
+    def summary(self, *, claim_lines: Sequence[int] | None = None) -> str:
+        """A few readable lines: the verdict, then every finding and hint.
+
+        With ``claim_lines`` (see :meth:`to_dict`), a finding names the line by its
+        number in the claim (``claim line 4``) rather than its index in the visit.
+        """
         head = f"visit {self.visit_id or '(no id)'} on {self.date.isoformat()} for {self.payer}: "
         head += "OK" if self.ok else f"{len(self.errors)} error(s)"
         lines = [head]
         for f in self.sorted_findings():
-            where = f" line {f.line}" if f.line is not None else ""
+            where = _where(f.line, claim_lines)
             code = f" {f.code}" if f.code else ""
             lines.append(f"  {f.severity.value.upper():7} {f.rule}{where}{code}: {f.message}")
             if f.fix:
                 lines.append(f"          fix: {f.fix}")
         for h in self.hints:
-            where = f" line {h.line}" if h.line is not None else ""
+            where = _where(h.line, claim_lines)
             amount = f"${h.amount:.2f}" if h.amount is not None else ""
             shown = f" ({amount})" if amount and amount not in h.message else ""
             lines.append(f"  HINT    {h.rule}{where}: {h.message}{shown}")
@@ -167,3 +181,25 @@ class Report:
         from ptcpt.display import report_html
 
         return report_html(self)
+
+
+def _claim_line(line: int | None, claim_lines: Sequence[int]) -> int | None:
+    return claim_lines[line] if line is not None and line < len(claim_lines) else None
+
+
+def _where(line: int | None, claim_lines: Sequence[int] | None) -> str:
+    """How a summary names a finding's line: by index, or by its number in the claim."""
+    if line is None:
+        return ""
+    number = None if claim_lines is None else _claim_line(line, claim_lines)
+    return f" line {line}" if number is None else f" claim line {number}"
+
+
+def _with_claim_line(entry: dict[str, Any], claim_lines: Sequence[int]) -> dict[str, Any]:
+    """A finding's or hint's dict with ``claim_line`` placed right after ``line``."""
+    result: dict[str, Any] = {}
+    for key, value in entry.items():
+        result[key] = value
+        if key == "line":
+            result["claim_line"] = _claim_line(value, claim_lines)
+    return result
