@@ -141,7 +141,10 @@ def test_blocking_a_builtin_plugin_removes_its_rules() -> None:
 
 
 def test_environment_disables_plugins() -> None:
-    checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
+    from ptcpt.plugins import PluginWarning
+
+    with pytest.warns(PluginWarning, match="PTCPT_DISABLE_PLUGINS: no plugin is named 'x'"):
+        checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
     assert "ptcpt.units" not in checker.plugins.names()
     assert "ptcpt.codes" in checker.plugins.names()
 
