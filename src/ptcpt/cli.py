@@ -233,7 +233,12 @@ def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
 def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
     from ptcpt.engine import Checker
 
-    return Checker(blocked=blocked, cms_dir=cms_dir)
+    tables = None
+    if cms_dir is not None:
+        from ptcpt.cmsfiles import tables_from_dir
+
+        tables = tables_from_dir(cms_dir, named_by="--cms-dir")  # errors name the flag used
+    return Checker(blocked=blocked, tables=tables)
 
 
 class _Progress:

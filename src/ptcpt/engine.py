@@ -109,9 +109,9 @@ class Checker:
         self.catalog = base
         self._env = env
         if tables is None and cms_dir is not None:
-            from ptcpt.cmsfiles import tables_from_env
+            from ptcpt.cmsfiles import tables_from_dir
 
-            tables = tables_from_env({"PTCPT_CMS_DIR": os.fspath(cms_dir)})
+            tables = tables_from_dir(cms_dir, named_by="cms_dir")
         self._tables = tables
         # The traceback of a failing rule is logged only when asked for: it may quote
         # visit data the exception's message carries.
