@@ -1,39 +1,97 @@
 """The ``ptcpt`` command: the library's answers, at a shell prompt.
 
-Exit status: 0 when all is well, 1 when the answer is "no" (an unknown code, a check
-that found errors), 2 when the input itself is wrong. User errors print one line on
-stderr, never a traceback.
+Exit status (:data:`EXIT_CODES`, also in ``ptcpt --help``): 0 when all is well, 1 when
+the answer is "no" (an unknown code, a check that found errors), 2 when the command line
+or the input is wrong, 74 when the output cannot be written or the system failed the
+run (visits not checked), 130 on Ctrl-C (143 on SIGTERM). Errors print one line on
+stderr, never a traceback (``--debug`` adds the tracebacks of failing rules).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import errno
 import functools
-import io
 import json
 import os
+import signal
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ptcpt.errors import PtcptError
 
 if TYPE_CHECKING:
     from ptcpt.codes import Code
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
 
 EXIT_OK = 0
 EXIT_NO = 1
 EXIT_USAGE = 2
+EXIT_IOERR = 74  # sysexits.h EX_IOERR
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+#: Every exit status of ``ptcpt`` and what it means; ``--help`` and docs/cli show it.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "all is well (every visit checked and clean)",
+    EXIT_NO: "the answer is no: a check found errors, a code is unknown",
+    EXIT_USAGE: "usage or input error: a bad option, an unreadable file, a rejected visit",
+    EXIT_IOERR: "output or system failure: the output could not be written, or visits "
+    "could not be checked (a worker died twice on one, a rule ran past --timeout)",
+    EXIT_INTERRUPTED: "interrupted by Ctrl-C (SIGINT); 143 for SIGTERM",
+}
+
+#: The default --timeout of ``ptcpt check``: far above any real visit (milliseconds).
+DEFAULT_TIMEOUT = 60.0
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
+
+
+class OutputFailed(Exception):
+    """Standard output could not be written (a full disk, a closed pipe): exit status 74."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+class _Stdout:
+    """sys.stdout, with write failures raised as :class:`OutputFailed`.
+
+    An output failure is not a finding, and must not look like one: it gets its own
+    exit status, whichever command was writing.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _exit_codes_epilog() -> str:
+    return "exit status:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES.items())
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,16 +204,20 @@ def _cmd_codes(args: argparse.Namespace) -> int:
 
 
 # -- ptcpt check -----------------------------------------------------------------------
-def _open_input(path: str) -> TextIO:
-    # surrogateescape: a line that is not UTF-8 is rejected on its own, the run goes on.
+def _open_input(path: str) -> IO[bytes] | IO[str]:
+    """The input as bytes: ptcpt.inputs tells encodings apart, and a line that is not
+    UTF-8 is rejected on its own while the run goes on."""
     if path == "-":
-        if isinstance(sys.stdin, io.TextIOWrapper):
-            sys.stdin.reconfigure(errors="surrogateescape")
-        return sys.stdin
+        return getattr(sys.stdin, "buffer", sys.stdin)
     try:
-        return open(path, encoding="utf-8", errors="surrogateescape")
+        return open(path, "rb")  # closed by the command that reads it
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _close_input(stream: IO[bytes] | IO[str]) -> None:
+    if stream is not sys.stdin and stream is not getattr(sys.stdin, "buffer", None):
+        stream.close()
 
 
 def _make_checker(args: argparse.Namespace) -> Any:
@@ -172,10 +234,12 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
     checker = _make_checker(args)
     _known_payer(checker, args.payer)
+    if args.locality is not None:
+        _known_locality(checker, args.locality)  # once, not once per visit
     stream = _open_input(args.file)
     rejected = 0
     try:
-        records = read_records(stream, x12_payer=args.payer)
+        records = read_records(stream, x12_payer=args.payer, name=args.file)
         for number, payload in records:
             try:
                 if isinstance(payload, InvalidVisit):
@@ -208,9 +272,22 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             for note in (*estimate.notes, *estimate.unconfirmed):
                 print(f"  note: {note}")
     finally:
-        if stream is not sys.stdin:
-            stream.close()
+        _close_input(stream)
     return EXIT_USAGE if rejected else EXIT_OK
+
+
+def _known_locality(checker: Any, locality: str) -> None:
+    """A --locality the CMS tables know in some year (a year without it still rejects
+    that year's visits, naming the locality)."""
+    from ptcpt.cmsdata import normalise_locality
+
+    key = normalise_locality(locality)
+    tables = checker.tables
+    if key is None or not any(tables.gpci(key, year) for year in {g.year for g in tables.gpcis}):
+        raise UsageError(
+            f"--locality {locality}: not a Medicare locality the CMS tables know; use "
+            "MAC-locality such as 10112-00 or state-locality such as AL-00"
+        )
 
 
 def _known_payer(checker: Any, payer: str) -> None:
@@ -227,7 +304,17 @@ def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
     cms_dir = getattr(args, "cms_dir", None)
     if cms_dir is not None and not os.path.isdir(cms_dir):
         raise UsageError(f"--cms-dir {cms_dir}: not a directory")
-    return functools.partial(_build_checker, tuple(args.no_plugin or ()), cms_dir)
+    blocked = tuple(args.no_plugin or ())
+    if blocked:
+        from ptcpt.plugins import _unknown_names_message, known_names
+
+        known = known_names()
+        unknown = set(blocked) - known
+        if unknown:  # a typo would leave on the plugin meant to be off
+            raise UsageError(f"--no-plugin: {_unknown_names_message(unknown, known)}")
+    if getattr(args, "debug", False):
+        os.environ["PTCPT_DEBUG"] = "1"  # read by every Checker, in workers too
+    return functools.partial(_build_checker, blocked, cms_dir)
 
 
 def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
@@ -271,42 +358,105 @@ class _NotingX12:
 
     def __init__(self, records: Any) -> None:
         self._records = records
+        self._noted = False
 
     @property
     def unit(self) -> str:
         unit: str = self._records.unit
         return unit
 
-    def __iter__(self) -> Iterator[tuple[int, Any]]:
+    def _note(self, payload: Any) -> bool:
+        """Say it if ``payload`` lacks minutes; True once said."""
         from ptcpt.visit import Visit
         from ptcpt.x12 import MINUTES_NOTE, lacks_minutes
 
-        noted = False
+        if isinstance(payload, Visit) and lacks_minutes(payload):
+            print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
+            self._noted = True
+        return self._noted
+
+    def __iter__(self) -> Iterator[tuple[int, Any]]:
         for number, payload in self._records:
-            if not noted and isinstance(payload, Visit) and lacks_minutes(payload):
-                print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
-                noted = True
+            if not self._noted:
+                self._note(payload)
             yield number, payload
+
+    def chunks(self, size: int) -> Iterator[list[tuple[int, Any]]]:
+        for chunk in self._records.chunks(size):
+            if not self._noted and self._records.unit == "claim":
+                for _, payload in chunk:
+                    if self._note(payload):
+                        break
+            yield chunk
+
+
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counted is not None:
+        found = counted()
+    elif hasattr(os, "sched_getaffinity"):
+        found = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS, Windows
+        found = os.cpu_count()
+    return max(1, found or 1)
+
+
+def _jobs(requested: int) -> int:
+    if requested < 1:
+        raise UsageError(f"--jobs must be 1 or more, got {requested}")
+    cores = _cores()
+    if requested > cores:
+        # More processes than cores only adds memory (each holds a Checker) and switching.
+        print(
+            f"ptcpt: note: --jobs {requested} is more than the {cores} core(s) this process may use; "
+            f"using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return requested
+
+
+class _Tally:
+    """What became of the visits written out so far, for the closing summary."""
+
+    def __init__(self) -> None:
+        self.checked = self.rejected = self.unchecked = self.with_errors = 0
+        self.last = 0  # the input number of the last record written out
+
+    @property
+    def read(self) -> int:
+        return self.checked + self.rejected + self.unchecked
+
+    def summary(self) -> str:
+        not_checked = f"{self.unchecked} not checked, " if self.unchecked else ""
+        return (
+            f"{self.read} visit(s) read, {self.checked} checked, {self.rejected} rejected, "
+            f"{not_checked}{self.with_errors} with errors"
+        )
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from ptcpt.batch import check_batches, read_records
+    from ptcpt.batch import WorkersFailed, check_batches, read_records
 
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
+    jobs = _jobs(args.jobs)
+    if not args.timeout >= 0:
+        raise UsageError(f"--timeout must be a number of seconds >= 0 (0: none), got {args.timeout}")
     factory = _checker_factory(args)
     _known_payer(factory(), args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
     stream = _open_input(args.file)
-    read = checked = rejected = with_errors = 0
+    tally = _Tally()
     progress = _Progress()
+    records = read_records(stream, x12_payer=args.payer, name=args.file)
+    batches = check_batches(
+        _NotingX12(records),
+        checker_factory=factory,
+        jobs=jobs,
+        json_mode=args.json,
+        timeout=args.timeout or None,
+    )
+    stopped: int | None = None
     try:
-        records = read_records(stream, x12_payer=args.payer)
-        batches = check_batches(
-            _NotingX12(records),
-            checker_factory=factory,
-            jobs=args.jobs,
-            json_mode=args.json,
-        )
         # A batch's outputs (and, with --json, its rejections) arrive as one text in
         # input order: one write per chunk, not one print per visit.
         write = sys.stdout.write
@@ -314,26 +464,44 @@ def _cmd_check(args: argparse.Namespace) -> int:
             write(batch.text)
             for number, error in batch.rejected:
                 print(f"ptcpt: rejected visit at input {records.unit} {number}: {error}", file=sys.stderr)
-            read += batch.checked + len(batch.rejected)
-            checked += batch.checked
-            rejected += len(batch.rejected)
-            with_errors += batch.with_errors
-            progress.update(read)
+            for number, reason in batch.unchecked:
+                print(f"ptcpt: visit at input {records.unit} {number} not checked: {reason}", file=sys.stderr)
+            tally.checked += batch.checked
+            tally.rejected += len(batch.rejected)
+            tally.unchecked += len(batch.unchecked)
+            tally.with_errors += batch.with_errors
+            tally.last = batch.last
+            progress.update(tally.read)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        stopped = _signalled()
+    except OutputFailed as exc:
+        if exc.error.errno != errno.EPIPE:  # a reader that stopped reading needs no message
+            print(f"ptcpt: error: cannot write the output: {exc}", file=sys.stderr)
+        stopped = EXIT_IOERR
+    except WorkersFailed as exc:
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        stopped = EXIT_IOERR
     finally:
+        batches.close()  # stops the workers at once if the run did not finish
         progress.close()
-        if stream is not sys.stdin:
-            stream.close()
-    sys.stdout.flush()
-    if not args.json or read > 1:
-        print(
-            f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",
-            file=sys.stderr,
-        )
-    if rejected or read == 0:
-        if read == 0:
-            print("ptcpt: error: no visits in the input", file=sys.stderr)
+        _close_input(stream)
+    if stopped is not None:
+        where = f"input {records.unit} {tally.last}" if tally.last else "the start"
+        reason = "interrupted" if stopped != EXIT_IOERR else "stopped"
+        print(f"ptcpt: {reason}; the output holds every visit up to {where}", file=sys.stderr)
+    if stopped is not None or tally.unchecked or not args.json or tally.read > 1:
+        print(tally.summary(), file=sys.stderr)
+    if stopped is not None:
+        return stopped
+    if tally.read == 0:
+        print("ptcpt: error: no visits in the input", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_NO if with_errors else EXIT_OK
+    if tally.unchecked:
+        return EXIT_IOERR
+    if tally.rejected:
+        return EXIT_USAGE
+    return EXIT_NO if tally.with_errors else EXIT_OK
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
@@ -497,7 +665,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser; each sub-command sets ``handler``."""
     from ptcpt import __version__
 
-    parser = _Parser(prog="ptcpt", description="Physical-therapy CPT/HCPCS billing lines.")
+    parser = _Parser(
+        prog="ptcpt",
+        description="Physical-therapy CPT/HCPCS billing lines.",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"ptcpt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -516,7 +689,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_codes)
 
-    p = sub.add_parser("check", help="check visits (JSON, JSONL, X12 837P, or - for stdin)")
+    p = sub.add_parser(
+        "check",
+        help="check visits (JSON, JSONL, X12 837P, or - for stdin)",
+        description="Check visits: one JSON report or summary per visit, in input order, and a "
+        "closing summary on stderr (read = checked + rejected + not checked).",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--json", action="store_true", help="one JSON report per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
@@ -530,8 +710,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="check on N processes (JSONL input; output keeps input order)",
+        help="check on N processes (output keeps input order; at most the cores available)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"report a visit whose rules run longer as not checked, and move on "
+        f"(default {DEFAULT_TIMEOUT:g}; 0: no limit, checks in this process with --jobs 1)",
+    )
+    p.add_argument("--debug", action="store_true", help="log the traceback of a failing rule (PTCPT_DEBUG=1)")
     p.set_defaults(handler=_cmd_check)
 
     p.add_argument(
@@ -541,7 +730,12 @@ def build_parser() -> argparse.ArgumentParser:
         "the bundled extract (also: PTCPT_CMS_DIR)",
     )
 
-    p = sub.add_parser("estimate", help="estimate the Medicare payment of visits")
+    p = sub.add_parser(
+        "estimate",
+        help="estimate the Medicare payment of visits",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
     p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
     p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
@@ -549,6 +743,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON estimate per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")
+    p.add_argument("--debug", action="store_true", help="log tracebacks (PTCPT_DEBUG=1)")
     p.set_defaults(handler=_cmd_estimate)
 
     p = sub.add_parser("plugins", help="list loaded plugins, their hooks and rules")
@@ -587,16 +782,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TERMINATED = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM stops a run as Ctrl-C does (summary, workers stopped), with status 143."""
+    global _TERMINATED
+    _TERMINATED = True
+    signal.raise_signal(signal.SIGINT)
+
+
+def _signalled() -> int:
+    return EXIT_TERMINATED if _TERMINATED else EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _guarded_stdout() -> Iterator[None]:
+    """Route sys.stdout through :class:`_Stdout` for the command's lifetime."""
+    original = sys.stdout
+    sys.stdout = _Stdout(original)
+    try:
+        yield
+    finally:
+        sys.stdout = original
+
+
+def _silence_stdout() -> None:
+    """After an output failure, point file descriptor 1 at /dev/null so the interpreter's
+    last flush of what is still buffered cannot fail again (and change the exit status)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    global _TERMINATED
+    _TERMINATED = False
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (see :data:`EXIT_CODES`)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        return handler(args)
+        with _sigterm_as_interrupt(), _guarded_stdout():
+            args = parser.parse_args(argv)
+            handler: Handler | None = getattr(args, "handler", None)
+            if handler is None:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
+            status = handler(args)
+            sys.stdout.flush()
+            return status
     except UsageError as exc:
         print(f"ptcpt: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -606,8 +854,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeError:
         print("ptcpt: error: the input is not UTF-8 text", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `ptcpt codes | head`
-        return EXIT_OK
+    except OutputFailed as exc:
+        if exc.error.errno != errno.EPIPE:  # `ptcpt codes | head`: the reader chose to stop
+            print(f"ptcpt: error: cannot write the output: {exc}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_IOERR
+    except KeyboardInterrupt:
+        print("ptcpt: interrupted", file=sys.stderr)
+        return _signalled()
+    except OSError as exc:  # reading the input failed under us (EIO, a vanished mount)
+        print(f"ptcpt: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_IOERR
 
 
 if __name__ == "__main__":  # pragma: no cover
