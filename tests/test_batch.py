@@ -304,3 +304,22 @@ def test_workers_that_cannot_start_end_the_run_with_an_error_not_a_hang() -> Non
     factory = functools.partial(_fails_in_workers, os.getpid())
     with pytest.raises(WorkersFailed, match="before checking anything"):
         list(check_records(read_records(jsonl(["a", "b", "c"])), checker_factory=factory, jobs=2))
+
+
+def _breaks_off(count: int) -> Iterator[tuple[int, Any]]:
+    for i in range(count):
+        yield i + 1, visit_line(i)
+    raise ptcpt.DataError("the input broke off")
+
+
+@pytest.mark.parametrize(("jobs", "timeout"), [(1, None), (2, None), (1, 30.0)])
+def test_results_read_before_the_input_breaks_off_come_out_before_the_error(
+    jobs: int, timeout: float | None
+) -> None:
+    seen: list[int] = []
+    outcomes = check_records(
+        _breaks_off(70), checker_factory=FACTORY, jobs=jobs, chunk_size=16, timeout=timeout
+    )
+    with pytest.raises(ptcpt.DataError, match="broke off"):
+        seen.extend(outcome.number for outcome in outcomes)
+    assert seen == list(range(1, 71))

@@ -307,3 +307,16 @@ def test_a_misspelt_no_plugin_name_is_a_usage_error_naming_the_known(env: dict[s
         "ptcpt: error: --no-plugin: no plugin is named 'faultyy'; the plugins are "
     )
     assert "faulty, " in result.stderr and "ptcpt.units" in result.stderr
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_input_that_breaks_off_still_yields_every_visit_read_before(env: dict[str, str], jobs: str) -> None:
+    pytest.importorskip("pyx12")
+    result = run(
+        "check", str(ROOT / "tests" / "data" / "x12" / "truncated.837"), "--json", "--jobs", jobs, env=env
+    )
+    assert result.returncode == 2
+    assert len(result.stdout.splitlines()) == 6  # five visits and the cut claim's rejection
+    assert "ptcpt: error: segment 85: the input ends without its SE, GE and IEA trailers" in result.stderr
+    assert "ptcpt: stopped; the output holds every visit up to input claim 3" in result.stderr
+    assert summary(result.stderr) == (6, 5, 1, 0)

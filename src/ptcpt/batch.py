@@ -422,6 +422,7 @@ class _Runner:
     def run(self, chunks: Iterator[list[Record]]) -> Iterator[Any]:
         limit = 2 * self.jobs
         exhausted = False
+        damage: Exception | None = None  # the input broke off: raised once what was read is out
         with self._ctrl_c():
             try:
                 while True:
@@ -430,6 +431,8 @@ class _Runner:
                         self.reading = True  # blocked on input, Ctrl-C must act at once
                         try:
                             chunk = next(chunks, None)
+                        except Exception as exc:  # X12 envelope damage, an unreadable file
+                            damage, chunk = exc, None
                         finally:
                             self.reading = False
                         if chunk is None:
@@ -439,6 +442,8 @@ class _Runner:
                         self.pending.append([piece])
                         self._submit(piece)
                     if not self.pending:
+                        if damage is not None:
+                            raise damage
                         break
                     head = self.pending[0]
                     self._finish(head)
@@ -647,7 +652,16 @@ def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
 
 def _group(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
     chunk: list[Record] = []
-    for record in records:
+    source = iter(records)
+    while True:
+        try:
+            record = next(source)
+        except StopIteration:
+            break
+        except Exception:
+            if chunk:  # the input broke off: what was read comes out first
+                yield chunk
+            raise
         chunk.append(record)
         if len(chunk) >= size:
             yield chunk

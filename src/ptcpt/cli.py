@@ -482,15 +482,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except WorkersFailed as exc:
         print(f"ptcpt: error: {exc}", file=sys.stderr)
         stopped = EXIT_IOERR
+    except PtcptError as exc:  # the input broke off (X12 envelope damage) after what was written
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        stopped = EXIT_USAGE
     finally:
         batches.close()  # stops the workers at once if the run did not finish
         progress.close()
         _close_input(stream)
-    if stopped is not None:
-        where = f"input {records.unit} {tally.last}" if tally.last else "the start"
-        reason = "interrupted" if stopped != EXIT_IOERR else "stopped"
-        print(f"ptcpt: {reason}; the output holds every visit up to {where}", file=sys.stderr)
-    if stopped is not None or tally.unchecked or not args.json or tally.read > 1:
+    interrupted = stopped in (EXIT_INTERRUPTED, EXIT_TERMINATED)
+    if interrupted or (stopped is not None and tally.read):
+        # How far it got: what a rerun on the rest of the input starts after.
+        held = f"every visit up to input {records.unit} {tally.last}" if tally.last else "no visit"
+        print(
+            f"ptcpt: {'interrupted' if interrupted else 'stopped'}; the output holds {held}", file=sys.stderr
+        )
+        print(tally.summary(), file=sys.stderr)
+    elif tally.unchecked or not args.json or tally.read > 1:
         print(tally.summary(), file=sys.stderr)
     if stopped is not None:
         return stopped

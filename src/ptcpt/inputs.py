@@ -82,7 +82,17 @@ class Records:
         if size < 1:
             raise ValueError(f"size must be 1 or more, got {size}")
         chunk: list[Record] = []
-        for group, dry in self._groups():
+        groups = self._groups()
+        while True:
+            try:
+                group, dry = next(groups)
+            except StopIteration:
+                break
+            except Exception:
+                # The input broke off (X12 envelope damage): what was read comes out first.
+                if chunk:
+                    yield chunk
+                raise
             if chunk:
                 chunk += group
                 group = chunk
