@@ -499,14 +499,16 @@ def _cmd_check(args: argparse.Namespace) -> int:
         print(tally.summary(), file=sys.stderr)
     elif tally.unchecked or not args.json or tally.read > 1:
         print(tally.summary(), file=sys.stderr)
-    if stopped is not None:
+    # The worst news wins: a caller must never take a partial run for a clean one.
+    if interrupted:
+        assert stopped is not None
         return stopped
+    if stopped == EXIT_IOERR or tally.unchecked:
+        return EXIT_IOERR
+    if stopped == EXIT_USAGE or tally.rejected:
+        return EXIT_USAGE
     if tally.read == 0:
         print("ptcpt: error: no visits in the input", file=sys.stderr)
-        return EXIT_USAGE
-    if tally.unchecked:
-        return EXIT_IOERR
-    if tally.rejected:
         return EXIT_USAGE
     return EXIT_NO if tally.with_errors else EXIT_OK
 
