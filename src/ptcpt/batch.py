@@ -367,7 +367,7 @@ class _Pool:
     def kill(self, pid: int) -> None:
         if pid > 0:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
+                os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
 
     def close(self, *, kill: bool) -> None:
         """Shut down; ``kill`` stops the workers at once rather than after their work."""
