@@ -184,6 +184,8 @@ def misbehaves(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[ptcpt.Fin
         os._exit(3)  # a plugin ending its process outright
     if what == "sysexit":
         sys.exit(4)  # contained by the engine: a plugin.error finding
+    if what == "interrupt":
+        raise KeyboardInterrupt  # not contained by the engine: Ctrl-C must stop a check
     if what == "sleep" or (what == "sleep-once" and first_time):
         (markers() / f"{visit.id}.pid".replace(":", "-")).write_text(str(os.getpid()))
         time.sleep(30)
@@ -323,3 +325,64 @@ def test_results_read_before_the_input_breaks_off_come_out_before_the_error(
     with pytest.raises(ptcpt.DataError, match="broke off"):
         seen.extend(outcome.number for outcome in outcomes)
     assert seen == list(range(1, 71))
+
+
+class _BuggyChecker(Checker):
+    """A checker with a bug outside any rule, on one visit."""
+
+    def check(self, visit: ptcpt.Visit) -> ptcpt.Report:
+        if visit.id == "bug":
+            raise ZeroDivisionError("a bug")
+        return super().check(visit)
+
+
+def _buggy_checker() -> Checker:
+    return _BuggyChecker(load_entrypoints=False, env={})
+
+
+@pytest.mark.parametrize(("jobs", "timeout"), [(1, None), (2, None), (1, 30.0)])
+def test_a_bug_outside_the_rules_costs_that_visit_only(jobs: int, timeout: float | None) -> None:
+    ids = [f"v{i}" for i in range(40)]
+    ids[21] = "bug"
+    outcomes = list(
+        check_records(
+            read_records(jsonl(ids)),
+            checker_factory=functools.partial(_buggy_checker),
+            jobs=jobs,
+            chunk_size=8,
+            timeout=timeout,
+        )
+    )
+    assert [o.number for o in outcomes if not o.checked] == [22]
+    assert outcomes[21].unchecked is not None
+    assert outcomes[21].unchecked.startswith("checking it failed (ZeroDivisionError)")
+    batches = list(
+        check_batches(
+            read_records(jsonl(ids)), checker_factory=functools.partial(_buggy_checker), json_mode=True
+        )
+    )
+    assert [u[0] for b in batches for u in b.unchecked] == [22] and sum(b.checked for b in batches) == 39
+
+
+def test_a_rule_raising_keyboard_interrupt_costs_its_visit_in_a_worker_and_stops_in_process(
+    token: str,
+) -> None:
+    ids = [f"v{i}:{token}" for i in range(6)]
+    ids[4] = f"interrupt:{token}"
+    outcomes = run_faulty(ids, jobs=2)
+    assert [o.number for o in outcomes if not o.checked] == [5]
+    assert (outcomes[4].unchecked or "").startswith("checking it failed (KeyboardInterrupt)")
+    with pytest.raises(KeyboardInterrupt):
+        run_faulty(ids, jobs=1)  # in the caller's process it is the caller's Ctrl-C
+
+
+def test_many_deaths_in_one_run_still_end_with_every_visit_accounted_for(token: str) -> None:
+    ids = [f"kill:{token}-{i}" if i % 3 == 0 else f"v{i}:{token}" for i in range(24)]
+    start = time.monotonic()
+    outcomes = run_faulty(ids, jobs=2, chunk_size=5)
+    assert time.monotonic() - start < 60
+    assert [o.number for o in outcomes] == list(range(1, 25))
+    assert [o.number for o in outcomes if o.unchecked == DIED] == [
+        n for n in range(1, 25) if (n - 1) % 3 == 0
+    ]
+    assert sum(o.checked for o in outcomes) == 16

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import multiprocessing
 import os
 import signal
@@ -65,6 +66,8 @@ __all__ = [
     "read_records",
     "visit_of",
 ]
+
+log = logging.getLogger("ptcpt")
 
 CHUNK = 256
 #: How often (seconds) the waiting main process looks at the watchdog and for Ctrl-C.
@@ -142,8 +145,8 @@ def visit_of(payload: Any) -> Any:
 
 def process(checker: Checker, number: int, payload: Any, *, json_mode: bool) -> Outcome:
     """Parse (if needed) and check one record; structural problems become a rejection."""
-    output, error, has_errors = _checked(checker, payload, json_mode)
-    return Outcome(number, output, error=error, has_errors=has_errors)
+    output, error, has_errors, unchecked = _checked(checker, payload, json_mode)
+    return Outcome(number, output, error=error, has_errors=has_errors, unchecked=unchecked)
 
 
 class _Rejected(NamedTuple):
@@ -152,22 +155,36 @@ class _Rejected(NamedTuple):
     reason: str
 
 
-def _checked(checker: Checker, payload: Any, json_mode: bool) -> tuple[str | None, str | None, bool]:
-    """(output, rejection, has errors) for one record: what :func:`process` wraps."""
+def _checked(
+    checker: Checker, payload: Any, json_mode: bool
+) -> tuple[str | None, str | None, bool, str | None]:
+    """(output, rejection, has errors, why not checked) for one record: what :func:`process` wraps."""
     from ptcpt.serialize import report_to_json
 
     try:
         if isinstance(payload, _Rejected):
-            return None, payload.reason, False
+            return None, payload.reason, False, None
         if isinstance(payload, InvalidVisit):
             raise payload
         if type(payload) is bytes:
             payload = _text(payload)
         report = checker.check(visit_of(payload))
+        text = report_to_json(report) if json_mode else report.summary()
     except InvalidVisit as exc:
-        return None, str(exc), False
-    text = report_to_json(report) if json_mode else report.summary()
-    return text, None, not report.ok
+        return None, str(exc), False, None
+    except BaseException as exc:
+        return None, None, False, _failed(exc)
+    return text, None, not report.ok, None
+
+
+def _failed(exc: BaseException) -> str:
+    """Why a visit was not checked when checking it raised outside any rule (a bug: rules'
+    own failures are findings). Re-raises what must stop the run (Ctrl-C, outside workers)."""
+    if not _IN_WORKER and not isinstance(exc, Exception):
+        raise exc  # KeyboardInterrupt, SystemExit in the caller's own process: theirs to act on
+    debug = os.environ.get("PTCPT_DEBUG", "").strip() not in ("", "0")
+    log.warning("checking a visit raised %s", type(exc).__name__, exc_info=exc if debug else None)
+    return f"checking it failed ({type(exc).__name__}); --debug or PTCPT_DEBUG=1 logs the traceback"
 
 
 def _text(line: bytes) -> str:
@@ -190,6 +207,7 @@ _PROGRESS: Any = None  # per task slot: index of the visit being checked (-1 non
 _STAMPS: Any = None  # per task slot: time.monotonic() when that visit started
 _PIDS: Any = None  # per task slot: the worker process running it
 _SLOT = -1
+_IN_WORKER = False  # in a worker, any exception a check raises is that visit's failure
 
 
 def _outcomes(checker: Checker, chunk: list[Record], json_mode: bool, unit: str) -> list[OutcomeTuple]:
@@ -199,7 +217,7 @@ def _outcomes(checker: Checker, chunk: list[Record], json_mode: bool, unit: str)
         if progress is not None:
             stamps[slot] = now()
             progress[slot] = index
-        result.append((number, *_checked(checker, payload, json_mode), None))
+        result.append((number, *_checked(checker, payload, json_mode)))
     return result
 
 
@@ -210,10 +228,12 @@ def _batch(checker: Checker, chunk: list[Record], json_mode: bool, unit: str) ->
     progress, stamps, slot, now = _PROGRESS, _STAMPS, _SLOT, time.monotonic
     parts: list[str] = []
     rejected: list[tuple[int, str]] = []
+    unchecked: list[tuple[int, str]] = []
     with_errors = 0
     check = checker.check
     output: str | None
     error: str | None
+    failed: str | None
     for index, (number, payload) in enumerate(chunk):
         if progress is not None:
             stamps[slot] = now()
@@ -223,23 +243,30 @@ def _batch(checker: Checker, chunk: list[Record], json_mode: bool, unit: str) ->
             # JSON lines, nearly every record: _checked's work without its dispatch.
             try:
                 report = check(visit_from_json(_text(payload) if kind is bytes else payload))
-            except InvalidVisit as exc:
-                output, error, has_errors = None, str(exc), False
-            else:
                 output = report_to_json(report) if json_mode else report.summary()
-                error, has_errors = None, not report.ok
+            except InvalidVisit as exc:
+                output, error, has_errors, failed = None, str(exc), False, None
+            except BaseException as exc:
+                output, error, has_errors, failed = None, None, False, _failed(exc)
+            else:
+                error, has_errors, failed = None, not report.ok, None
         else:
-            output, error, has_errors = _checked(checker, payload, json_mode)
-        if error is not None:
+            output, error, has_errors, failed = _checked(checker, payload, json_mode)
+        if output is not None:
+            parts.append(output)
+            with_errors += has_errors
+        elif error is not None:
             rejected.append((number, error))
             if json_mode:
                 parts.append(json.dumps({"input": f"{unit} {number}", "error": error}))
         else:
-            assert output is not None
-            parts.append(output)
-            with_errors += has_errors
+            assert failed is not None
+            unchecked.append((number, failed))
+            if json_mode:
+                parts.append(json.dumps({"input": f"{unit} {number}", "not_checked": failed}))
     text = "\n".join(parts) + "\n" if parts else ""
-    return text, tuple(rejected), len(chunk) - len(rejected), with_errors, (), chunk[-1][0] if chunk else 0
+    checked = len(chunk) - len(rejected) - len(unchecked)
+    return text, tuple(rejected), checked, with_errors, tuple(unchecked), chunk[-1][0] if chunk else 0
 
 
 class _Work(NamedTuple):
@@ -288,7 +315,8 @@ def _init_worker(
     factory: Callable[[], Checker], progress: Any, stamps: Any, pids: Any, registry: Any, lock: Any
 ) -> None:
     """Set up a worker: its own Checker, the shared progress arrays, no Ctrl-C of its own."""
-    global _WORKER, _PROGRESS, _STAMPS, _PIDS
+    global _WORKER, _PROGRESS, _STAMPS, _PIDS, _IN_WORKER
+    _IN_WORKER = True
     # The main process handles Ctrl-C for the whole run and stops the workers itself; a
     # worker that took SIGINT too would print a traceback from wherever it was. SIGTERM
     # must kill: it is how the executor stops workers (a handler inherited from the
@@ -459,7 +487,10 @@ class _Runner:
     def _submit(self, piece: _Piece) -> None:
         while True:
             if self.pool is None:
-                self.pool = _Pool(self.factory, self.jobs, 8 * self.jobs + 8)
+                # A slot per task this pool may hold at once: every piece still to do (a
+                # broken pool's chunks come back cut in pieces), plus new chunks up to the limit.
+                waiting = sum(1 for pieces in self.pending for piece in pieces if piece.result is None)
+                self.pool = _Pool(self.factory, self.jobs, waiting + 2 * self.jobs + 8)
             try:
                 piece.future, piece.slot = self.pool.submit(
                     self.kind, piece.records, self.json_mode, self.unit()
