@@ -320,3 +320,14 @@ def test_input_that_breaks_off_still_yields_every_visit_read_before(env: dict[st
     assert "ptcpt: error: segment 85: the input ends without its SE, GE and IEA trailers" in result.stderr
     assert "ptcpt: stopped; the output holds every visit up to input claim 3" in result.stderr
     assert summary(result.stderr) == (6, 5, 1, 0)
+
+
+def test_the_docs_list_every_exit_status_and_each_fault() -> None:
+    from ptcpt.cli import EXIT_CODES
+
+    text = (ROOT / "docs" / "scaling.md").read_text(encoding="utf-8")
+    codes = text[text.index("## Exit codes") : text.index("## Failure behaviour")]
+    assert {int(row) for row in re.findall(r"^\| (\d+) \|", codes, re.M)} == set(EXIT_CODES)
+    failures = text[text.index("## Failure behaviour") :]
+    for fault in ("worker process dies", "--timeout", "Ctrl-C", "output cannot be written", "X12 envelope"):
+        assert fault in failures

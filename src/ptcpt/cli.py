@@ -91,7 +91,10 @@ class _Stdout:
 
 
 def _exit_codes_epilog() -> str:
-    return "exit status:\n" + "\n".join(f"  {code:>3}  {text}" for code, text in EXIT_CODES.items())
+    lines = ["exit status:"]
+    for code, text in EXIT_CODES.items():
+        lines += textwrap.wrap(text, 78, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
+    return "\n".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -701,7 +704,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="check visits (JSON, JSONL, X12 837P, or - for stdin)",
-        description="Check visits: one JSON report or summary per visit, in input order, and a "
+        description="Check visits: one JSON report or summary per visit, in input order, and a\n"
         "closing summary on stderr (read = checked + rejected + not checked).",
         epilog=_exit_codes_epilog(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
