@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from typing import Any
 
@@ -331,3 +332,37 @@ def test_the_docs_list_every_exit_status_and_each_fault() -> None:
     failures = text[text.index("## Failure behaviour") :]
     for fault in ("worker process dies", "--timeout", "Ctrl-C", "output cannot be written", "X12 envelope"):
         assert fault in failures
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_each_visit_of_a_slow_stream_is_answered_before_the_next_is_sent(
+    env: dict[str, str], jobs: str
+) -> None:
+    quiet = {key: value for key, value in env.items() if key != "PYTHONUNBUFFERED"}  # as in a real shell
+    process = subprocess.Popen(
+        command("check", "-", "--json", "--jobs", jobs),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=quiet,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    answers: list[str] = []
+    try:
+        for i in range(3):
+            row = {
+                "id": f"s{i}",
+                "date": "2025-03-12",
+                "lines": [{"code": "97110", "minutes": 15, "units": 1}],
+            }
+            process.stdin.write((json.dumps(row) + "\n").encode())
+            process.stdin.flush()
+            reader = threading.Thread(target=lambda: answers.append(process.stdout.readline().decode()))
+            reader.start()
+            reader.join(timeout=20)  # no answer means it waits for more input before answering
+            assert not reader.is_alive(), f"visit {i} got no answer while the stream stayed open"
+        process.stdin.close()
+        process.wait(timeout=30)
+    finally:
+        process.kill()
+    assert [json.loads(line)["visit_id"] for line in answers] == ["s0", "s1", "s2"]

@@ -447,25 +447,29 @@ class _Runner:
         self._handler: Callable[[int, Any], None] | None = None
 
     # -- the loop ------------------------------------------------------------------------------
-    def run(self, chunks: Iterator[list[Record]]) -> Iterator[Any]:
+    def run(self, chunks: Iterator[tuple[list[Record], bool]]) -> Iterator[Any]:
         limit = 2 * self.jobs
         exhausted = False
+        dry = False  # the input ran dry: answer what is in flight before waiting for more
         damage: Exception | None = None  # the input broke off: raised once what was read is out
         with self._ctrl_c():
             try:
                 while True:
-                    while not exhausted and len(self.pending) < limit:
+                    if not self.pending:
+                        dry = False
+                    while not exhausted and not dry and len(self.pending) < limit:
                         self._check_interrupt()
                         self.reading = True  # blocked on input, Ctrl-C must act at once
                         try:
-                            chunk = next(chunks, None)
+                            got = next(chunks, None)
                         except Exception as exc:  # X12 envelope damage, an unreadable file
-                            damage, chunk = exc, None
+                            damage, got = exc, None
                         finally:
                             self.reading = False
-                        if chunk is None:
+                        if got is None:
                             exhausted = True
                             break
+                        chunk, dry = got
                         piece = _Piece(chunk)
                         self.pending.append([piece])
                         self._submit(piece)
@@ -670,15 +674,17 @@ class _Runner:
         self._check_interrupt()
 
 
-def _chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
-    """Lists of at most ``size`` records; rejections travel as plain text (pickle-safe)."""
+def _chunks(records: Iterable[Record], size: int) -> Iterator[tuple[list[Record], bool]]:
+    """``(records, dry)``: lists of at most ``size`` records, each with True when the input
+    ran dry after it (see :meth:`Records.chunks`); rejections travel as plain text."""
     chunked = getattr(records, "chunks", None)  # Records, or a wrapper of them, cut chunks best
     source: Iterator[list[Record]] = chunked(size) if chunked is not None else _group(records, size)
     for chunk in source:
-        yield [
+        plain = [
             (number, _Rejected(str(payload)) if isinstance(payload, InvalidVisit) else payload)
             for number, payload in chunk
         ]
+        yield plain, getattr(chunk, "dry", False)
 
 
 def _group(records: Iterable[Record], size: int) -> Iterator[list[Record]]:

@@ -17,6 +17,7 @@ import functools
 import json
 import os
 import signal
+import stat
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Sequence
@@ -420,6 +421,13 @@ def _jobs(requested: int) -> int:
     return requested
 
 
+def _to_regular_file(stream: Any) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 class _Tally:
     """What became of the visits written out so far, for the closing summary."""
 
@@ -461,10 +469,14 @@ def _cmd_check(args: argparse.Namespace) -> int:
     stopped: int | None = None
     try:
         # A batch's outputs (and, with --json, its rejections) arrive as one text in
-        # input order: one write per chunk, not one print per visit.
+        # input order: one write per chunk, not one print per visit. Into a pipe, each is
+        # flushed, so a consumer reading as it goes (or waiting for an answer) gets it now.
         write = sys.stdout.write
+        flush = sys.stdout.flush if not _to_regular_file(sys.stdout) else None
         for batch in batches:
             write(batch.text)
+            if flush is not None:
+                flush()
             for number, error in batch.rejected:
                 print(f"ptcpt: rejected visit at input {records.unit} {number}: {error}", file=sys.stderr)
             for number, reason in batch.unchecked:

@@ -36,7 +36,7 @@ from typing import IO, Any
 
 from ptcpt.errors import DataError, InvalidVisit
 
-__all__ = ["LOOKAHEAD", "MAX_LINE", "Record", "Records", "read_records"]
+__all__ = ["LOOKAHEAD", "MAX_LINE", "Chunk", "Record", "Records", "read_records"]
 
 #: One input record: its number (line, item or claim) and a JSON text (bytes), a decoded
 #: value, a Visit (X12), or the InvalidVisit explaining why it cannot be read.
@@ -77,7 +77,9 @@ class Records:
         """The records in lists of at most ``size``, in order, for a batch runner.
 
         A list is cut short when a pipe or terminal has no more input for the moment,
-        so output keeps pace with a slow producer (``tail -f | ptcpt check -``).
+        and is then a :class:`Chunk` whose ``dry`` is True: a runner answers what it holds
+        before it waits for more, so output keeps pace with a slow producer
+        (``tail -f visits.jsonl | ptcpt check -``).
         """
         if size < 1:
             raise ValueError(f"size must be 1 or more, got {size}")
@@ -102,7 +104,7 @@ class Records:
                 start += size
             chunk = group[start:]
             if dry and chunk:
-                yield chunk
+                yield Chunk(chunk, dry=True)
                 chunk = []
         if chunk:
             yield chunk
@@ -146,6 +148,14 @@ class Records:
                 file=self._name,
             )
         return head
+
+
+class Chunk(list[Record]):
+    """Records cut short because the input ran dry for the moment (``dry`` is True)."""
+
+    def __init__(self, records: list[Record], *, dry: bool = False) -> None:
+        super().__init__(records)
+        self.dry = dry
 
 
 def read_records(
