@@ -145,7 +145,8 @@ def test_a_line_that_is_not_utf8_is_rejected_and_the_run_goes_on(
     path.write_bytes(b"\n".join([good, bad, good]) + b"\n")
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "input line 2: the line is not UTF-8 text" in err
+    at = bad.index(b"\xe9") + 1
+    assert f"input line 2: the line is not UTF-8 text (at byte {at}; ptcpt reads UTF-8" in err
     assert "3 visit(s) read, 2 checked, 1 rejected" in err
 
 

@@ -190,8 +190,12 @@ def _failed(exc: BaseException) -> str:
 def _text(line: bytes) -> str:
     try:
         return line.decode("utf-8")
-    except UnicodeDecodeError:
-        raise InvalidVisit("", "the line is not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidVisit(
+            "",
+            f"the line is not UTF-8 text (at byte {exc.start + 1}; ptcpt reads UTF-8, "
+            "and this looks like another encoding, such as Windows-1252)",
+        ) from None
 
 
 # -- the work done on a chunk ------------------------------------------------------------------
