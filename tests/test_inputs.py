@@ -222,3 +222,13 @@ def test_every_non_blank_line_of_jsonl_is_exactly_one_record(
         for i, line in enumerate(lines)
     ]
     assert found == [(n, raw) for n, raw in expected if raw.strip()]
+
+
+def test_an_overlong_first_line_makes_json_lines_and_each_line_stays_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(inputs, "MAX_LINE", 500)
+    text = "\n".join(['{"id": "' + "x" * 3000 + '"}', "{damaged", visit_text(3)]).encode()
+    _, found = records_of(text)
+    assert [n for n, _ in found] == [1, 2, 3] and found[1:] == [(2, b"{damaged"), (3, visit_text(3).encode())]
+    assert reasons(found) == {1: "the line is longer than 500 bytes; no visit is that long"}

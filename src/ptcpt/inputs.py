@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import itertools
 import json
 import os
 import stat
@@ -134,7 +135,7 @@ class Records:
             for record in _list_items((head + rest).decode("utf-8", "surrogateescape")):
                 yield [record], False
         else:
-            yield from _lines_or_document(_split(head, dry, blocks))
+            yield from _lines_or_document(_Lines(head, dry, blocks))
 
     def _sniff(self, head: bytes) -> bytes:
         """``head`` without a UTF-8 byte-order mark; UTF-16 and UTF-32 raise DataError."""
@@ -235,8 +236,7 @@ class _Lines:
     def __iter__(self) -> Iterator[tuple[list[bytes | None], bool]]:
         tail = b""
         skipping = False  # inside a line already too long: drop bytes to its end
-        pending: list[tuple[bytes, bool]] = [(self.head, self.dry)]
-        for data, dry in _chain(pending, self.blocks):
+        for data, dry in itertools.chain([(self.head, self.dry)], self.blocks):
             if skipping:
                 end = data.find(b"\n")
                 if end < 0:
@@ -245,9 +245,13 @@ class _Lines:
                 lines: list[bytes | None] = [None]
             else:
                 lines = []
-            pieces = (tail + data).split(b"\n") if tail else data.split(b"\n")
+            joined = tail + data if tail else data
+            pieces = joined.split(b"\n")
             tail = pieces.pop()
-            lines += pieces
+            if len(joined) > MAX_LINE:  # rare: only then can a whole line here be too long
+                lines += [None if len(piece) > MAX_LINE else piece for piece in pieces]
+            else:
+                lines += pieces
             if len(tail) > MAX_LINE:
                 tail, skipping = b"", True
             yield lines, dry
@@ -255,17 +259,6 @@ class _Lines:
             yield [None], False
         elif tail:
             yield [tail], False
-
-
-def _chain(
-    first: list[tuple[bytes, bool]], rest: Iterator[tuple[bytes, bool]]
-) -> Iterator[tuple[bytes, bool]]:
-    yield from first
-    yield from rest
-
-
-def _split(head: bytes, dry: bool, blocks: Iterator[tuple[bytes, bool]]) -> _Lines:
-    return _Lines(head, dry, blocks)
 
 
 def _too_long(number: int) -> Record:
@@ -278,7 +271,7 @@ def _lines_or_document(lines: _Lines) -> Iterator[tuple[list[Record], bool]]:
     number = 0
     seen: list[tuple[int, bytes | None]] = []  # lines read while deciding, blanks included
     size = 0
-    first: bytes | None = None
+    found = False  # the first non-blank line has been read
     decided = False
     dry = False
     for group, block_dry in blocks:
@@ -287,15 +280,15 @@ def _lines_or_document(lines: _Lines) -> Iterator[tuple[list[Record], bool]]:
             number += 1
             seen.append((number, line))
             size += 0 if line is None else len(line) + 1
-            if first is None and (line is None or line.strip(_WHITESPACE)):
-                first = line
+            if not found and (line is None or line.strip(_WHITESPACE)):
+                found = True
                 # JSON lines when the first line stands alone (or is too long for a visit).
-                decided = first is None or _is_json(first)
+                decided = line is None or _is_json(line)
         if decided or size > LOOKAHEAD:
             break  # no document is longer than LOOKAHEAD: past it, the input is JSON lines
     else:
         # The whole input is in ``seen``: nothing, one document, or JSON lines after all.
-        if first is None:
+        if not found:
             return
         document = _document(seen)
         if document is not None:
