@@ -21,9 +21,11 @@ detection is public. What a failure costs:
   With a timeout, even ``jobs=1`` checks in a worker process: only a process can be
   stopped safely whatever a rule is doing (a thread cannot be, and an alarm signal
   does not interrupt a rule stuck in C code).
-- Ctrl-C (SIGINT) stops the run at the next chunk boundary: the workers are killed (they
-  ignore SIGINT themselves, so they print nothing) and ``KeyboardInterrupt`` is raised
-  from the iterator, after every result already yielded.
+- Ctrl-C (SIGINT) stops the run within a fifth of a second: while the iterator works,
+  SIGINT only sets a flag that it reads at safe points (never inside the executor's own
+  bookkeeping), then the workers are killed (they ignore SIGINT themselves, so they print
+  nothing) and ``KeyboardInterrupt`` is raised from the iterator, after every result
+  already yielded. While the caller holds a result, Ctrl-C is Python's as usual.
 
 Without ``timeout`` and with ``jobs=1`` visits are checked in the calling process, one
 at a time, so output keeps pace with streamed input; a rule's exception is contained by
