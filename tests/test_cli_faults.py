@@ -366,3 +366,29 @@ def test_each_visit_of_a_slow_stream_is_answered_before_the_next_is_sent(
     finally:
         process.kill()
     assert [json.loads(line)["visit_id"] for line in answers] == ["s0", "s1", "s2"]
+
+
+def test_a_reader_that_stops_reading_ends_the_run_quietly_as_an_output_failure(
+    tmp_path: pathlib.Path, env: dict[str, str]
+) -> None:
+    path = visits(tmp_path, [f"slow-{i}" for i in range(3000)])
+    process = subprocess.Popen(
+        command("check", str(path), "--json", "--jobs", "2"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline())["visit_id"] == "slow-0"
+    process.stdout.close()  # `ptcpt check ... | head -1`
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 74
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr and "cannot write" not in stderr
+    read, _, _, _ = summary(stderr)
+    assert 0 < read < 3000
+
+
+def test_options_out_of_range_are_usage_errors(env: dict[str, str]) -> None:
+    for option in (("--jobs", "0"), ("--timeout", "-1"), ("--timeout", "nan")):
+        result = run("check", str(BATCH), *option, env=env)
+        assert result.returncode == 2 and result.stderr.startswith(f"ptcpt: error: {option[0]} must be")

@@ -513,6 +513,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     except OutputFailed as exc:
         if exc.error.errno != errno.EPIPE:  # a reader that stopped reading needs no message
             print(f"ptcpt: error: cannot write the output: {exc}", file=sys.stderr)
+        _silence_stdout()
         stopped = EXIT_IOERR
     except WorkersFailed as exc:
         print(f"ptcpt: error: {exc}", file=sys.stderr)
