@@ -230,7 +230,7 @@ class Checker:
                             item = _restamp(item, rule_id, plugin)
                         hints.append(item)
                     else:
-                        findings.append(_rule_failed(registered, _wrong_item(item, hint_rule)))
+                        findings.append(_rule_failed(registered, _wrong_item(item)))
                         break
             except KeyboardInterrupt:
                 raise
@@ -347,7 +347,7 @@ def _restamp(item: Any, rule: str, plugin: str) -> Any:
     return attrs.evolve(item, rule=rule, plugin=plugin)
 
 
-def _wrong_item(item: object, hint_rule: bool) -> str:
+def _wrong_item(item: object) -> str:
     """What was wrong with an item a rule yielded (the engine keeps none of its kind)."""
     if isinstance(item, Finding):
         return "is a hint rule but yielded a Finding (hint rules yield ctx.hint(...))"
