@@ -57,7 +57,9 @@ class Checker:
     ``blocked`` leaves plugins out by name (built-ins included, e.g. ``"ptcpt.units"``);
     ``allowed`` is an allow-list for entry-point plugins; ``load_entrypoints=False``
     ignores installed plugins (what tests want). ``PTCPT_DISABLE_PLUGINS`` and
-    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top.
+    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top. A name in ``blocked`` or
+    ``allowed`` that no plugin has raises PluginError listing the names (one in the
+    environment, a :class:`~ptcpt.plugins.PluginWarning`).
 
     CMS data: ``tables`` (from :func:`ptcpt.cmsfiles.load_cms_tables`) or ``cms_dir`` (a
     folder of CMS's own quarterly files) replace the bundled extract; without either,
