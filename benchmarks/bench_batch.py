@@ -3,8 +3,14 @@
 Run: ``python benchmarks/bench_batch.py --visits 1000000 --jobs 2``. It writes a file of
 realistic visits (a seeded mix of payers, timed and untimed codes, modifiers, minutes, a
 few deliberate errors), runs the real command on it with output to /dev/null, and
-prints JSON: visits/s end to end and the peak resident memory of the largest process.
-Run it at two sizes to see that memory stays flat. Target (issue 7): >= 20,000 visits/s.
+prints JSON: visits/s end to end, the CPU seconds of all its processes (steadier than
+the wall clock on a shared machine: compare runs back to back, best of several), and
+the peak resident memory of the largest process. Run it at two sizes to see that memory
+stays flat. ``--rounds N`` runs the command N times on one file and keeps the best.
+
+Target (issues 7 and 12): >= 20,000 visits/s with ``--jobs 2`` on 2 cores, and no
+slower than before the fault-tolerant runner (issue 12: 17,100-19,800 visits/s measured
+on the reference machine before it, see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -68,6 +74,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--visits", type=int, default=200_000)
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="runs on the same file; the best is kept")
+    parser.add_argument("--timeout", help="passed to ptcpt check --timeout (default: the CLI's)")
     args = parser.parse_args()
     rng = random.Random(7)
     folder = tempfile.mkdtemp(prefix="ptcpt-bench-")
@@ -79,16 +87,24 @@ def main() -> None:
         size_mb = os.path.getsize(path) / 1e6
         exe = shutil.which("ptcpt")
         command = [exe] if exe else [sys.executable, "-m", "ptcpt"]
-        start = time.perf_counter()
-        with open(os.devnull, "w") as devnull:
-            result = subprocess.run(
-                [*command, "check", path, "--json", "--jobs", str(args.jobs)],
-                stdout=devnull,
-                stderr=subprocess.PIPE,
-                text=True,
-                check=False,
-            )
-        seconds = time.perf_counter() - start
+        command += ["check", path, "--json", "--jobs", str(args.jobs)]
+        if args.timeout is not None:
+            command += ["--timeout", args.timeout]
+        best: tuple[float, float] | None = None
+        for _ in range(args.rounds):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
+            start = time.perf_counter()
+            with open(os.devnull, "w") as devnull:
+                result = subprocess.run(
+                    command, stdout=devnull, stderr=subprocess.PIPE, text=True, check=False
+                )
+            seconds = time.perf_counter() - start
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            if best is None or seconds < best[0]:
+                best = (seconds, cpu)
+        assert best is not None
+        seconds, cpu = best
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(
             json.dumps(
@@ -98,6 +114,7 @@ def main() -> None:
                     "input_mb": round(size_mb, 1),
                     "seconds": round(seconds, 1),
                     "visits_per_s": round(args.visits / seconds),
+                    "cpu_seconds": round(cpu, 1),
                     "peak_rss_mb_largest_process": round(peak_kb / 1024, 1),
                     "exit_status": result.returncode,
                     "summary": result.stderr.strip().splitlines()[-1] if result.stderr else "",

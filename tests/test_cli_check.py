@@ -124,6 +124,16 @@ def test_cms_dir_must_exist(tmp_path: pathlib.Path, capsys: pytest.CaptureFixtur
     assert "not a directory" in capsys.readouterr().err
 
 
+def test_cms_dir_reads_the_named_folder_only_and_errors_name_the_flag(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PTCPT_CMS_DIR", raising=False)
+    assert main(["check", str(KNEE), "--cms-dir", "/"]) == 2  # one folder listed, no walk of the disk
+    err = capsys.readouterr().err
+    assert err.startswith("ptcpt: error: --cms-dir: no CMS files in / itself")
+    assert "PTCPT_CMS_DIR" not in err and "Traceback" not in err
+
+
 def test_a_line_that_is_not_utf8_is_rejected_and_the_run_goes_on(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -135,7 +145,8 @@ def test_a_line_that_is_not_utf8_is_rejected_and_the_run_goes_on(
     path.write_bytes(b"\n".join([good, bad, good]) + b"\n")
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "input line 2: the line is not UTF-8 text" in err
+    at = bad.index(b"\xe9") + 1
+    assert f"input line 2: the line is not UTF-8 text (at byte {at}; ptcpt reads UTF-8" in err
     assert "3 visit(s) read, 2 checked, 1 rejected" in err
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from decimal import Decimal
 from importlib.resources import files
@@ -20,8 +21,10 @@ from ptcpt.cmsfiles import (
     read_pprrvu_file,
     read_ptp_file,
     read_ptp_files,
+    tables_from_dir,
     tables_from_env,
 )
+from ptcpt.engine import Checker
 from ptcpt.errors import DataError
 from ptcpt.fees import PricedLineInput, price_lines
 
@@ -326,9 +329,7 @@ def test_default_codes_include_the_bundled_catalog() -> None:
 
 def test_find_cms_files_picks_the_newest_release_of_each(tmp_path: Path) -> None:
     for part in ("f1", "f2"):
-        folder = tmp_path / f"ccipra-v999r0-{part}"
-        folder.mkdir()
-        shutil.copy(FIXTURES / f"ccipra-v999r0-{part}.txt", folder / f"CCIPRA-V999R0-{part.upper()}.TXT")
+        shutil.copy(FIXTURES / f"ccipra-v999r0-{part}.txt", tmp_path / f"CCIPRA-V999R0-{part.upper()}.TXT")
     shutil.copy(PTP[0], tmp_path / "ccipra-v998r0-f1.txt")
     shutil.copy(MUE, tmp_path / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv")
     shutil.copy(MUE, tmp_path / "MCR_MUE_PractitionerServices_Eff_10-01-2098.csv")
@@ -345,7 +346,42 @@ def test_find_cms_files_picks_the_newest_release_of_each(tmp_path: Path) -> None
     assert found.mue is not None and found.mue.name.endswith("01-01-2099.csv")
     assert [p.name for p in found.pprrvu] == ["PPRRVU25_OCT.csv", "PPRRVU2026_Jan_nonQPP.csv"]
     assert [p.name for p in found.gpci] == ["GPCI2026.csv"]
-    assert found and not find_cms_files(tmp_path / "ccipra-v999r0-f1" / "nothing")
+    (tmp_path / "nothing").mkdir()
+    assert found and not find_cms_files(tmp_path / "nothing")
+
+
+def test_only_the_named_folder_is_read_never_its_subfolders(tmp_path: Path) -> None:
+    nested = tmp_path / "2099q1" / "ptp"
+    nested.mkdir(parents=True)
+    shutil.copy(MUE, tmp_path / "2099q1" / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv")
+    shutil.copy(PTP[0], nested / "ccipra-v999r0-f1.txt")
+    assert not find_cms_files(tmp_path)
+    found = find_cms_files(tmp_path / "2099q1")
+    assert found.mue is not None and found.ptp == ()
+    with pytest.raises(
+        DataError, match=r"^--cms-dir: no CMS files in .* itself \(subfolders are not searched"
+    ):
+        tables_from_dir(tmp_path, named_by="--cms-dir")
+
+
+def test_errors_name_the_setting_the_caller_used(tmp_path: Path) -> None:
+    for named_by in ("--cms-dir", "cms_dir", ENV_VAR):
+        with pytest.raises(DataError) as info:
+            tables_from_dir(tmp_path / "nowhere", named_by=named_by)
+        assert info.value.field == named_by and str(info.value).startswith(f"{named_by}: ")
+    with pytest.raises(DataError, match=r"^cms_dir: .* is not a directory"):
+        Checker(load_entrypoints=False, env={}, cms_dir=tmp_path / "nowhere")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every folder")
+def test_a_folder_that_cannot_be_listed_is_a_data_error(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o000)
+    try:
+        with pytest.raises(DataError, match=r"^--cms-dir: cannot list .*locked \(Permission denied\)"):
+            tables_from_dir(locked, named_by="--cms-dir")
+    finally:
+        locked.chmod(0o700)
 
 
 def test_tables_from_env_uses_the_bundled_tables_when_unset() -> None:

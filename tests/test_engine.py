@@ -141,7 +141,10 @@ def test_blocking_a_builtin_plugin_removes_its_rules() -> None:
 
 
 def test_environment_disables_plugins() -> None:
-    checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
+    from ptcpt.plugins import PluginWarning
+
+    with pytest.warns(PluginWarning, match="PTCPT_DISABLE_PLUGINS: no plugin is named 'x'"):
+        checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
     assert "ptcpt.units" not in checker.plugins.names()
     assert "ptcpt.codes" in checker.plugins.names()
 
@@ -302,3 +305,71 @@ def test_a_plugin_whose_register_hook_raises_is_left_out_and_reported() -> None:
     assert len(warning) == 1 and warning[0].plugin == "flaky"
     assert "RuntimeError" in warning[0].message and "secret text" not in warning[0].message
     assert report.ok  # built-ins still ran and the visit is clean
+
+
+# -- a rule's BaseException, kinds, debug (issue 12) -------------------------------------
+@ptcpt.rule("test.exits")
+def exits(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+    yield ctx.info("before the exit")
+    raise SystemExit(3)
+
+
+@ptcpt.rule("test.generator-exit")
+def generator_exit(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+    raise GeneratorExit
+    yield  # pragma: no cover
+
+
+@ptcpt.rule("test.interrupted")
+def interrupted(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+    raise KeyboardInterrupt
+    yield  # pragma: no cover
+
+
+@pytest.mark.parametrize(("rule", "name"), [(exits, "SystemExit"), (generator_exit, "GeneratorExit")])
+def test_a_rule_raising_a_base_exception_is_contained_like_any_failure(rule: ptcpt.Rule, name: str) -> None:
+    report = make_checker(_Plugin("rude", rule, one_per_line)).check(CLEAN)
+    failures = [f for f in report.findings if f.rule == PLUGIN_ERROR]
+    assert [(f.plugin, f.severity) for f in failures] == [("rude", Severity.ERROR)]
+    assert f"raised {name}" in failures[0].message and rule.id in failures[0].message
+    assert len([f for f in report.findings if f.rule == "test.one-per-line"]) == 2
+    assert not report.ok
+
+
+def test_ctrl_c_in_a_rule_still_stops_the_check() -> None:
+    with pytest.raises(KeyboardInterrupt):
+        make_checker(_Plugin("stop", interrupted)).check(CLEAN)
+
+
+@ptcpt.rule("test.hint-with-error", kind="hint")
+def hint_with_error(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Any]:
+    yield ctx.hint("document the home programme")
+    yield ctx.error("a hint rule failing the claim")
+
+
+@ptcpt.rule("test.validation-with-hint")
+def validation_with_hint(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Any]:
+    yield ctx.hint("a validation rule giving advice")
+
+
+def test_a_rule_yielding_the_wrong_kind_is_reported_and_its_item_dropped() -> None:
+    report = make_checker(_Plugin("mixed", hint_with_error, validation_with_hint)).check(CLEAN)
+    failures = {f.message.split("'")[1]: f.message for f in report.findings if f.rule == PLUGIN_ERROR}
+    assert "is a hint rule but yielded a Finding" in failures["test.hint-with-error"]
+    assert "is a validation rule but yielded a Hint" in failures["test.validation-with-hint"]
+    assert [h.rule for h in report.hints if h.plugin == "mixed"] == ["test.hint-with-error"]
+    assert not [f for f in report.findings if f.plugin == "mixed" and f.rule != PLUGIN_ERROR]
+
+
+def test_debug_logs_the_traceback_of_a_failing_rule_and_only_then(caplog: pytest.LogCaptureFixture) -> None:
+    plugin = _Plugin("flaky", raises)
+    with caplog.at_level("WARNING", logger="ptcpt"):
+        Checker([plugin], load_entrypoints=False, env={}).check(CLEAN)
+    assert [r.exc_info for r in caplog.records] == [None]
+    assert "secret text" not in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ptcpt"):
+        Checker([plugin], load_entrypoints=False, env={"PTCPT_DEBUG": "1"}).check(CLEAN)
+    (record,) = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is RuntimeError
+    assert "secret text" in caplog.text and "in raises" in caplog.text

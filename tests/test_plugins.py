@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import pytest
 
 from ptcpt.engine import PLUGIN_ERROR, Checker
-from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, make_plugin_manager
+from ptcpt.errors import PluginError
+from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, PluginWarning, make_plugin_manager
 from ptcpt.testing import make_visit
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def test_environment_allow_and_block_lists(site: pathlib.Path) -> None:
     assert "tinyco" not in Checker(env={"PTCPT_LOAD_PLUGINS": ""}).plugins.names()
     assert "tinyco" in Checker(env={"PTCPT_LOAD_PLUGINS": "tinyco"}).plugins.names()
     assert "tinyco" not in Checker(env={}, load_entrypoints=False).plugins.names()
-    assert "tinyco" not in Checker(env={}, allowed=["other"]).plugins.names()
+    assert "tinyco" not in Checker(env={}, allowed=[]).plugins.names()
 
 
 def test_builtins_are_plugins_registered_the_same_way() -> None:
@@ -87,3 +88,69 @@ def test_builtins_are_plugins_registered_the_same_way() -> None:
 def test_a_plugin_manager_has_no_global_state() -> None:
     assert make_plugin_manager() is not make_plugin_manager()
     assert make_plugin_manager().list_name_plugin() == []
+
+
+# -- nothing about which plugins run is left to chance (issue 12) -------------------------
+def install_dist(site: pathlib.Path, dist: str, name: str, module: str, source: str) -> None:
+    """Like install(), with the distribution's name apart from its module's."""
+    (site / f"{module}.py").write_text(textwrap.dedent(source), encoding="utf-8")
+    info = site / f"{dist}-2.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 2.0\n")
+    (info / "entry_points.txt").write_text(f"[ptcpt]\n{name} = {module}\n")
+
+
+def test_two_distributions_claiming_one_plugin_name_are_refused_naming_both(site: pathlib.Path) -> None:
+    install_dist(site, "tinyco_rules_a", "tinyco", "tinyco_a", GOOD)
+    install_dist(site, "tinyco_rules_b", "tinyco", "tinyco_b", GOOD)
+    with pytest.raises(PluginError) as info:
+        Checker(env={})
+    message = str(info.value)
+    assert "'tinyco' is claimed by more than one installed distribution" in message
+    assert "tinyco_rules_a 2.0, tinyco_a" in message and "tinyco_rules_b 2.0, tinyco_b" in message
+    # Leaving the name out settles it: no clash, neither loads.
+    assert "tinyco" not in Checker(env={"PTCPT_DISABLE_PLUGINS": "tinyco"}).plugins.names()
+
+
+def test_an_installed_plugin_with_a_built_in_name_is_refused(site: pathlib.Path) -> None:
+    install_dist(site, "impostor", "ptcpt.units", "impostor_rules", GOOD)
+    with pytest.raises(
+        PluginError, match=r"'ptcpt.units' \(impostor 2.0, impostor_rules\) has the name of a built-in"
+    ):
+        Checker(env={})
+
+
+@pytest.mark.parametrize("option", ["blocked", "allowed"])
+def test_an_unknown_name_to_leave_out_or_in_is_an_error_listing_the_known(option: str) -> None:
+    with pytest.raises(PluginError) as info:
+        Checker(load_entrypoints=False, env={}, **{option: ["nosuch"]})
+    message = str(info.value)
+    assert message.startswith(f"{option}: no plugin is named 'nosuch'; the plugins are ")
+    assert "ptcpt.units" in message and "ptcpt.codes" in message
+
+
+def test_an_unknown_name_in_the_environment_is_a_warning(site: pathlib.Path) -> None:
+    install(site, "tinyco", "tinyco_rules", GOOD)
+    with pytest.warns(PluginWarning, match=r"PTCPT_LOAD_PLUGINS: no plugin is named 'tinyc'; .*tinyco"):
+        checker = Checker(env={"PTCPT_LOAD_PLUGINS": "tinyc"})
+    assert "tinyco" not in checker.plugins.names()
+
+
+def test_a_name_that_is_installed_but_not_loaded_may_be_blocked(site: pathlib.Path) -> None:
+    install(site, "tinyco", "tinyco_rules", GOOD)
+    assert "tinyco" not in Checker(load_entrypoints=False, blocked=["tinyco"], env={}).plugins.names()
+
+
+def test_registering_one_plugin_twice_is_a_clean_plugin_error() -> None:
+    class Named:
+        name = "twin"
+
+    with pytest.raises(PluginError) as info:
+        Checker([Named(), Named()], load_entrypoints=False, env={})
+    assert str(info.value).startswith("two plugins are named 'twin'; plugin names must be unique")
+    same = Named()
+    with pytest.raises(PluginError) as info:
+        Plugins.load([same, same], load_entrypoints=False, env={})
+    message = str(info.value)
+    assert message.startswith("plugin 'twin' is given twice")
+    assert "<" not in message and "0x" not in message  # no registry dump, no object reprs

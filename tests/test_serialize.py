@@ -251,8 +251,8 @@ optional_minutes = st.none() | st.integers(0, 1440)
 
 
 @st.composite
-def lines(draw: st.DrawFn) -> Line:
-    minutes = draw(optional_minutes)
+def lines(draw: st.DrawFn, day_left: int = 1440) -> Line:
+    minutes = draw(st.none() | st.integers(0, day_left))
     cap = 1440 if minutes is None else minutes
     return Line(
         code=draw(code_strings),
@@ -265,10 +265,22 @@ def lines(draw: st.DrawFn) -> Line:
     )
 
 
+@st.composite
+def days_lines(draw: st.DrawFn) -> list[Line]:
+    """1-5 lines whose minutes fit in one day, as a visit's must."""
+    result: list[Line] = []
+    day_left = 1440
+    for _ in range(draw(st.integers(1, 5))):
+        line = draw(lines(day_left))
+        day_left -= line.minutes or 0
+        result.append(line)
+    return result
+
+
 visits = st.builds(
     Visit,
     date=st.dates(),
-    lines=st.lists(lines(), min_size=1, max_size=5),
+    lines=days_lines(),
     payer=st.from_regex(r"\A[a-z0-9][a-z0-9_.-]{0,20}\Z"),
     id=st.none() | st.from_regex(r"\A\S{1,64}\Z"),
     ytd_allowed=st.none()
@@ -506,3 +518,31 @@ def test_the_modifier_set_is_the_modifier_pattern() -> None:
 
     ascii_pairs = {a + b for a in map(chr, range(128)) for b in map(chr, range(128))}
     assert {pair for pair in ascii_pairs if _MODIFIER.fullmatch(pair)} == _MODIFIERS
+
+
+# -- look-alike digits and the day's minutes (issue 12) ---------------------------------------------
+def test_full_width_codes_and_arabic_indic_money_are_refused_from_json() -> None:
+    line = {"code": "\uff19\uff17\uff11\uff11\uff10", "minutes": 15}
+    with pytest.raises(InvalidVisit, match=r"^lines\[0\]\.code: must be written in ASCII"):
+        visit_from_json(json.dumps({"date": "2025-03-12", "lines": [line]}))
+    arabic = "\u0661\u0664\u0668\u0660.\u0660\u0660"
+    data = {"date": "2025-03-12", "lines": [{"code": "97110"}], "ytd_allowed": arabic}
+    with pytest.raises(InvalidVisit, match=r"^ytd_allowed: must be a decimal amount"):
+        visit_from_json(json.dumps(data, ensure_ascii=False))
+    with pytest.raises(InvalidVisit, match=r"^date: must be an ISO date"):
+        visit_from_dict({"date": "\uff12\uff10\uff12\uff15-03-12", "lines": [{"code": "97110"}]})
+
+
+@given(st.lists(st.integers(0, 1440), min_size=1, max_size=6))
+def test_the_days_minutes_are_bounded_the_same_on_both_paths(minutes: list[int]) -> None:
+    data = {"date": "2025-03-12", "lines": [{"code": "97110", "minutes": m} for m in minutes]}
+    running = [sum(minutes[: i + 1]) for i in range(len(minutes))]
+    over = next((i for i, total in enumerate(running) if total > 1440), None)
+    if over is None:
+        assert visit_from_dict(data) == _ordinary(data)
+        return
+    expected = f"lines[{over}].minutes: the minutes of lines[0] to lines[{over}] add up to {running[over]}"
+    for read in (visit_from_dict, _ordinary):
+        with pytest.raises(InvalidVisit) as info:
+            read(data)
+        assert str(info.value).startswith(expected)

@@ -258,3 +258,43 @@ def test_import_ptcpt_does_not_load_the_visit_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- look-alike digits and the day's minutes (issue 12) ---------------------------------
+FULL_WIDTH = "\uff19\uff17\uff11\uff11\uff10"  # 97110 in full-width digits
+ARABIC_INDIC = "\u0669\u0667\u0661\u0661\u0660"  # 97110 in Arabic-Indic digits
+
+
+@pytest.mark.parametrize("code", [FULL_WIDTH, ARABIC_INDIC, "9711\uff10", "G\u0660283"])
+def test_codes_in_non_ascii_digits_are_refused_naming_the_field(code: str) -> None:
+    with raises_at("code", "ASCII letters and digits"):
+        Line(code=code)
+
+
+@pytest.mark.parametrize("units", ["\uff13", "\u0663", "3"])
+def test_units_are_whole_numbers_not_text_in_any_script(units: str) -> None:
+    with raises_at("units", "must be a whole number"):
+        Line(code="97110", units=units)
+
+
+@pytest.mark.parametrize(
+    "amount", ["\u0661\u0664\u0668\u0660.\u0660\u0660", "\uff11\uff14\uff18\uff10", "1480.\u0660"]
+)
+def test_money_in_non_ascii_digits_is_refused_not_read_as_a_number(amount: str) -> None:
+    with raises_at("ytd_allowed", "must be a decimal amount"):
+        visit(ytd_allowed=amount)
+    assert visit(ytd_allowed="1480.00").ytd_allowed == Decimal("1480.00")
+
+
+@pytest.mark.parametrize("codes", [("97110", "97110"), ("97110", "97140")])
+def test_a_days_minutes_are_bounded_across_all_lines(codes: tuple[str, str]) -> None:
+    lines = [Line(code=code, minutes=800, units=53) for code in codes]
+    with raises_at("lines[1].minutes", "add up to 1600, more than the 1440 minutes in a day"):
+        Visit(date=DAY, lines=lines)
+
+
+def test_a_full_day_of_minutes_over_several_lines_is_accepted() -> None:
+    lines = [Line(code="97110", minutes=720), Line(code="97140"), Line(code="97530", minutes=720)]
+    assert sum(line.minutes or 0 for line in Visit(date=DAY, lines=lines).lines) == 1440
+    with raises_at("lines[3].minutes", "add up to 1441"):
+        Visit(date=DAY, lines=[*lines, Line(code="97112", minutes=1)])

@@ -1,39 +1,103 @@
 """The ``ptcpt`` command: the library's answers, at a shell prompt.
 
-Exit status: 0 when all is well, 1 when the answer is "no" (an unknown code, a check
-that found errors), 2 when the input itself is wrong. User errors print one line on
-stderr, never a traceback.
+Exit status (:data:`EXIT_CODES`, also in ``ptcpt --help``): 0 when all is well, 1 when
+the answer is "no" (an unknown code, a check that found errors), 2 when the command line
+or the input is wrong, 74 when the output cannot be written or the system failed the
+run (visits not checked), 130 on Ctrl-C (143 on SIGTERM). Errors print one line on
+stderr, never a traceback (``--debug`` adds the tracebacks of failing rules).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import errno
 import functools
-import io
 import json
 import os
+import signal
+import stat
 import sys
 import textwrap
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO, cast
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO
 
 from ptcpt.errors import PtcptError
 
 if TYPE_CHECKING:
     from ptcpt.codes import Code
+    from ptcpt.inputs import Records
 
-__all__ = ["main"]
+__all__ = ["EXIT_CODES", "main"]
 
 EXIT_OK = 0
 EXIT_NO = 1
 EXIT_USAGE = 2
+EXIT_IOERR = 74  # sysexits.h EX_IOERR
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+#: Every exit status of ``ptcpt`` and what it means; ``--help`` and docs/cli show it.
+EXIT_CODES: dict[int, str] = {
+    EXIT_OK: "all is well (every visit checked and clean)",
+    EXIT_NO: "the answer is no: a check found errors, a code is unknown",
+    EXIT_USAGE: "usage or input error: a bad option, an unreadable file, a rejected visit",
+    EXIT_IOERR: "output or system failure: the output could not be written, or visits "
+    "could not be checked (a worker died twice on one, a rule ran past --timeout)",
+    EXIT_INTERRUPTED: "interrupted by Ctrl-C (SIGINT); 143 for SIGTERM",
+}
+
+#: The default --timeout of ``ptcpt check``: far above any real visit (milliseconds).
+DEFAULT_TIMEOUT = 60.0
 
 Handler = Callable[[argparse.Namespace], int]
 
 
 class UsageError(Exception):
     """Bad command-line input: reported on stderr with exit status 2."""
+
+
+class OutputFailed(Exception):
+    """Standard output could not be written (a full disk, a closed pipe): exit status 74."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+        self.error = error
+
+
+class _Stdout:
+    """sys.stdout, with write failures raised as :class:`OutputFailed`.
+
+    An output failure is not a finding, and must not look like one: it gets its own
+    exit status, whichever command was writing.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except OSError as exc:
+            raise OutputFailed(exc) from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _exit_codes_epilog() -> str:
+    lines = ["exit status:"]
+    for code, text in EXIT_CODES.items():
+        lines += textwrap.wrap(text, 78, initial_indent=f"  {code:>3}  ", subsequent_indent=" " * 7)
+    return "\n".join(lines)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -146,16 +210,20 @@ def _cmd_codes(args: argparse.Namespace) -> int:
 
 
 # -- ptcpt check -----------------------------------------------------------------------
-def _open_input(path: str) -> TextIO:
-    # surrogateescape: a line that is not UTF-8 is rejected on its own, the run goes on.
+def _open_input(path: str) -> IO[bytes] | IO[str]:
+    """The input as bytes: ptcpt.inputs tells encodings apart, and a line that is not
+    UTF-8 is rejected on its own while the run goes on."""
     if path == "-":
-        if isinstance(sys.stdin, io.TextIOWrapper):
-            sys.stdin.reconfigure(errors="surrogateescape")
-        return sys.stdin
+        return getattr(sys.stdin, "buffer", sys.stdin)
     try:
-        return open(path, encoding="utf-8", errors="surrogateescape")
+        return open(path, "rb")  # closed by the command that reads it
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+
+
+def _close_input(stream: IO[bytes] | IO[str]) -> None:
+    if stream is not sys.stdin and stream is not getattr(sys.stdin, "buffer", None):
+        stream.close()
 
 
 def _make_checker(args: argparse.Namespace) -> Any:
@@ -172,15 +240,15 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 
     checker = _make_checker(args)
     _known_payer(checker, args.payer)
+    if args.locality is not None:
+        _known_locality(checker, args.locality)  # once, not once per visit
     stream = _open_input(args.file)
     rejected = 0
     records: Any
     try:
-        x12_head, source = _sniff_x12(stream)
-        if x12_head is not None:
-            records = _X12Records(_read_x12(args, source, x12_head))
-        else:
-            records = read_records(source, x12_payer=args.payer)
+        records = read_records(stream, x12_payer=args.payer, name=args.file, claim_ids=not args.no_claim_ids)
+        if records.sniff() == "claim":
+            records = _X12Records(records.x12_items())
         for number, payload in records:
             try:
                 if isinstance(payload, InvalidVisit):
@@ -213,9 +281,22 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
             for note in (*estimate.notes, *estimate.unconfirmed):
                 print(f"  note: {note}")
     finally:
-        if stream is not sys.stdin:
-            stream.close()
+        _close_input(stream)
     return EXIT_USAGE if rejected or getattr(records, "failed", 0) else EXIT_OK
+
+
+def _known_locality(checker: Any, locality: str) -> None:
+    """A --locality the CMS tables know in some year (a year without it still rejects
+    that year's visits, naming the locality)."""
+    from ptcpt.cmsdata import normalise_locality
+
+    key = normalise_locality(locality)
+    tables = checker.tables
+    if key is None or not any(tables.gpci(key, year) for year in {g.year for g in tables.gpcis}):
+        raise UsageError(
+            f"--locality {locality}: not a Medicare locality the CMS tables know; use "
+            "MAC-locality such as 10112-00 or state-locality such as AL-00"
+        )
 
 
 def _known_payer(checker: Any, payer: str) -> None:
@@ -232,13 +313,28 @@ def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
     cms_dir = getattr(args, "cms_dir", None)
     if cms_dir is not None and not os.path.isdir(cms_dir):
         raise UsageError(f"--cms-dir {cms_dir}: not a directory")
-    return functools.partial(_build_checker, tuple(args.no_plugin or ()), cms_dir)
+    blocked = tuple(args.no_plugin or ())
+    if blocked:
+        from ptcpt.plugins import _unknown_names_message, known_names
+
+        known = known_names()
+        unknown = set(blocked) - known
+        if unknown:  # a typo would leave on the plugin meant to be off
+            raise UsageError(f"--no-plugin: {_unknown_names_message(unknown, known)}")
+    if getattr(args, "debug", False):
+        os.environ["PTCPT_DEBUG"] = "1"  # read by every Checker, in workers too
+    return functools.partial(_build_checker, blocked, cms_dir)
 
 
 def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
     from ptcpt.engine import Checker
 
-    return Checker(blocked=blocked, cms_dir=cms_dir)
+    tables = None
+    if cms_dir is not None:
+        from ptcpt.cmsfiles import tables_from_dir
+
+        tables = tables_from_dir(cms_dir, named_by="--cms-dir")  # errors name the flag used
+    return Checker(blocked=blocked, tables=tables)
 
 
 class _Progress:
@@ -267,83 +363,6 @@ class _Progress:
 
 
 # -- X12 837P input ------------------------------------------------------------------
-_SNIFF = 8192
-
-
-class _Replay:
-    """A stream whose first chunk was read to tell X12 from JSON, that chunk handed back first.
-
-    Only for input that cannot seek back (a pipe); files are rewound instead. Reading
-    JSON needs lines and ``read()``, nothing more.
-    """
-
-    def __init__(self, head: str, rest: TextIO) -> None:
-        self._head = head
-        self._rest = rest
-
-    def __iter__(self) -> _Replay:
-        return self
-
-    def __next__(self) -> str:
-        line = self.readline()
-        if not line:
-            raise StopIteration
-        return line
-
-    def read(self, size: int = -1) -> str:
-        head, self._head = self._head, ""
-        if size < 0:
-            return head + self._rest.read()
-        if len(head) >= size:
-            self._head = head[size:]
-            return head[:size]
-        return head + self._rest.read(size - len(head))
-
-    def readline(self) -> str:
-        if not self._head:
-            return self._rest.readline()
-        cut = self._head.find("\n") + 1
-        if cut:
-            line, self._head = self._head[:cut], self._head[cut:]
-            return line
-        line, self._head = self._head, ""
-        return line + self._rest.readline()
-
-
-def _sniff_x12(stream: TextIO) -> tuple[str | None, TextIO]:
-    """(the text read, if the input is X12, else None; the stream to read the input from).
-
-    X12 is recognised by its first characters (:func:`ptcpt.x12.looks_like_x12`), so
-    it gets the X12 reader's messages and options whatever the file is called.
-    """
-    from ptcpt.x12 import looks_like_x12
-
-    try:
-        start = stream.tell() if stream.seekable() else None
-    except OSError:
-        start = None
-    head = ""
-    while not head.strip():
-        chunk = stream.read(_SNIFF)
-        if not chunk:
-            break
-        head += chunk
-    if looks_like_x12(head):
-        return head, stream
-    if not head:
-        return None, stream
-    if start is not None:
-        stream.seek(start)
-        return None, stream
-    return None, cast(TextIO, _Replay(head, stream))
-
-
-def _read_x12(args: argparse.Namespace, stream: TextIO, head: str) -> Iterator[Any]:
-    from ptcpt.x12 import read_837p
-
-    return read_837p(stream, payer=args.payer, claim_ids=not args.no_claim_ids, prefix=head)
-
-
 def _x12_problem(item: Any) -> str:
     """The stderr line for what the X12 reader could not turn into visits."""
     from ptcpt.x12 import EnvelopeFault, RejectedClaim
@@ -375,121 +394,378 @@ class _X12Records:
                 print(_x12_problem(item), file=sys.stderr)
 
 
-def _check_x12(args: argparse.Namespace, checker: Any, items: Iterator[Any], progress: _Progress) -> int:
-    """``ptcpt check`` of an 837P file: each claim checked, rejected or not checked, counted by claim.
+def _cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    counted = getattr(os, "process_cpu_count", None)  # Python 3.13+
+    if counted is not None:
+        found = counted()
+    elif hasattr(os, "sched_getaffinity"):
+        found = len(os.sched_getaffinity(0))
+    else:  # pragma: no cover - macOS, Windows
+        found = os.cpu_count()
+    return max(1, found or 1)
 
-    Findings name the claim's own line numbers (LX). Rejected claims, lines not
-    checked and envelope faults are said on stderr (and, with ``--json``, as
-    ``{"input": ..., "error": ...}`` lines in the output); any of them makes the exit
-    status 2, like a rejected visit.
+
+def _jobs(requested: int) -> int:
+    if requested < 1:
+        raise UsageError(f"--jobs must be 1 or more, got {requested}")
+    cores = _cores()
+    if requested > cores:
+        # More processes than cores only adds memory (each holds a Checker) and switching.
+        print(
+            f"ptcpt: note: --jobs {requested} is more than the {cores} core(s) this process may use; "
+            f"using {cores}",
+            file=sys.stderr,
+        )
+        return cores
+    return requested
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """SIGINT and SIGTERM wait (the kernel holds them) until the block is done."""
+    hold = getattr(signal, "pthread_sigmask", None)
+    if hold is None:  # pragma: no cover - Windows
+        yield
+        return
+    previous = hold(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        yield
+    finally:
+        hold(signal.SIG_SETMASK, previous)
+
+
+def _to_regular_file(stream: Any) -> bool:
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+class _Tally:
+    """What became of the visits written out so far, for the closing summary."""
+
+    def __init__(self) -> None:
+        self.checked = self.rejected = self.unchecked = self.with_errors = 0
+        self.last = 0  # the input number of the last record written out
+        self.unit = "line"
+
+    @property
+    def read(self) -> int:
+        return self.checked + self.rejected + self.unchecked
+
+    @property
+    def failed(self) -> bool:
+        """Visits the system could not check (exit status 74)."""
+        return bool(self.unchecked)
+
+    @property
+    def bad_input(self) -> bool:
+        """Input that could not be read as visits (exit status 2)."""
+        return bool(self.rejected)
+
+    @property
+    def empty(self) -> str | None:
+        return "no visits in the input" if self.read == 0 else None
+
+    def quiet(self, json_mode: bool) -> bool:
+        """No summary for one JSON visit checked: its report says it all."""
+        return json_mode and self.read <= 1 and not self.unchecked
+
+    def held(self) -> str:
+        return f"every visit up to input {self.unit} {self.last}" if self.last else "no visit"
+
+    def summary(self) -> str:
+        not_checked = f"{self.unchecked} not checked, " if self.unchecked else ""
+        return (
+            f"{self.read} visit(s) read, {self.checked} checked, {self.rejected} rejected, "
+            f"{not_checked}{self.with_errors} with errors"
+        )
+
+
+#: How a claim's items settle what became of it: the best news of any of them.
+_CLAIM_STATES = ("not checked", "rejected", "checked")
+
+
+class _ClaimTally:
+    """What became of the claims of an 837P written out so far: its summary counts claims.
+
+    A claim is checked when a visit of it was checked; rejected when the reader rejected
+    it; not checked when each of its lines was reported by itself, or its visits could
+    not be checked. Visits, service lines not checked and envelope faults are counted
+    apart, so claims read = checked + rejected + not checked.
     """
+
+    def __init__(self) -> None:
+        self.claims = dict.fromkeys(_CLAIM_STATES, 0)  # claims written out in full
+        self.claim = 0  # the claim being written out, not yet in ``claims``
+        self.state = ""
+        self.whole = 0  # the last claim the output holds in full
+        self.visits = self.with_errors = self.unchecked = self.lines = self.faults = 0
+
+    def add(self, claim: int, state: str) -> None:
+        """Something of ``claim`` was written out, saying ``state`` of it."""
+        if claim != self.claim:
+            self.end()
+            self.claim, self.state = claim, state
+        elif _CLAIM_STATES.index(state) > _CLAIM_STATES.index(self.state):
+            self.state = state
+
+    def end(self) -> None:
+        """The claim being written out is whole: nothing more of it will come."""
+        if self.claim:
+            self.claims[self.state] += 1
+            self.whole = self.claim
+            self.claim, self.state = 0, ""
+
+    def counts(self) -> dict[str, int]:
+        counts = dict(self.claims)
+        if self.claim:
+            counts[self.state] += 1
+        return counts
+
+    @property
+    def read(self) -> int:
+        return sum(self.counts().values()) + self.faults
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.unchecked)
+
+    @property
+    def bad_input(self) -> bool:
+        counts = self.counts()
+        return bool(counts["rejected"] or counts["not checked"] or self.lines or self.faults)
+
+    @property
+    def empty(self) -> str | None:
+        return "no claims in the input" if not sum(self.counts().values()) else None
+
+    def quiet(self, json_mode: bool) -> bool:
+        return False
+
+    def held(self) -> str:
+        held = f"every claim up to input claim {self.whole}" if self.whole else "no whole claim"
+        if self.claim:
+            held += f"; claim {self.claim} may be incomplete"
+        return held
+
+    def summary(self) -> str:
+        counts = self.counts()
+        text = (
+            f"{sum(counts.values())} claim(s) read: {counts['checked']} checked, {counts['rejected']} "
+            f"rejected, {counts['not checked']} not checked; {self.visits} visit(s) checked, "
+            f"{self.with_errors} with errors"
+        )
+        if self.unchecked:
+            text += f"; {self.unchecked} visit(s) not checked"
+        if self.lines:
+            text += f"; {self.lines} service line(s) not checked"
+        if self.faults:
+            text += f"; {self.faults} envelope fault(s)"
+        return text
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from ptcpt.batch import WorkersFailed, read_records
+
+    jobs = _jobs(args.jobs)
+    if not args.timeout >= 0:
+        raise UsageError(f"--timeout must be a number of seconds >= 0 (0: none), got {args.timeout}")
+    factory = _checker_factory(args)
+    _known_payer(factory(), args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
+    stream = _open_input(args.file)
+    records = read_records(stream, x12_payer=args.payer, name=args.file, claim_ids=not args.no_claim_ids)
+    timeout = args.timeout or None
+    visits = _Tally()
+    tally: _Tally | _ClaimTally = visits
+    progress = _Progress()
+    stopped: int | None = None
+    try:
+        if records.sniff() == "claim":
+            tally = claims = _ClaimTally()
+            _check_claims(args, records, factory, jobs, timeout, claims, progress)
+        else:
+            visits.unit = records.unit
+            _check_visits(args, records, factory, jobs, timeout, visits, progress)
+        sys.stdout.flush()
+    except KeyboardInterrupt:
+        stopped = _signalled()
+    except OutputFailed as exc:
+        if exc.error.errno != errno.EPIPE:  # a reader that stopped reading needs no message
+            print(f"ptcpt: error: cannot write the output: {exc}", file=sys.stderr)
+        _silence_stdout()
+        stopped = EXIT_IOERR
+    except WorkersFailed as exc:
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        stopped = EXIT_IOERR
+    except PtcptError as exc:  # the input broke off after what was written, or cannot be read
+        print(f"ptcpt: error: {exc}", file=sys.stderr)
+        stopped = EXIT_USAGE
+    finally:
+        progress.close()
+        _close_input(stream)
+    interrupted = stopped in (EXIT_INTERRUPTED, EXIT_TERMINATED)
+    if interrupted or (stopped is not None and tally.read):
+        # How far it got: what a rerun on the rest of the input starts after.
+        print(
+            f"ptcpt: {'interrupted' if interrupted else 'stopped'}; the output holds {tally.held()}",
+            file=sys.stderr,
+        )
+        print(tally.summary(), file=sys.stderr)
+    elif not tally.quiet(args.json):
+        print(tally.summary(), file=sys.stderr)
+    # The worst news wins: a caller must never take a partial run for a clean one.
+    if interrupted:
+        assert stopped is not None
+        return stopped
+    if stopped == EXIT_IOERR or tally.failed:
+        return EXIT_IOERR
+    if stopped == EXIT_USAGE or tally.bad_input:
+        return EXIT_USAGE
+    if tally.empty is not None:
+        print(f"ptcpt: error: {tally.empty}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_NO if tally.with_errors else EXIT_OK
+
+
+def _check_visits(
+    args: argparse.Namespace,
+    records: Records,
+    factory: Callable[[], Any],
+    jobs: int,
+    timeout: float | None,
+    tally: _Tally,
+    progress: _Progress,
+) -> None:
+    """Check JSON visits, writing each chunk's outputs as it comes back, in input order."""
+    from ptcpt.batch import check_batches
+
+    batches = check_batches(records, checker_factory=factory, jobs=jobs, json_mode=args.json, timeout=timeout)
+    try:
+        # A batch's outputs (and, with --json, its rejections) arrive as one text in
+        # input order: one write per chunk, not one print per visit. Into a pipe, each is
+        # flushed, so a consumer reading as it goes (or waiting for an answer) gets it now.
+        write = sys.stdout.write
+        flush = sys.stdout.flush if not _to_regular_file(sys.stdout) else None
+        for batch in batches:
+            # Written and counted as one: Ctrl-C or SIGTERM in between would leave the
+            # summary's "output holds every visit up to ..." off by a chunk.
+            with _signals_held():
+                write(batch.text)
+                if flush is not None:
+                    flush()
+                for number, error in batch.rejected:
+                    print(f"ptcpt: rejected visit at input {records.unit} {number}: {error}", file=sys.stderr)
+                for number, reason in batch.unchecked:
+                    print(
+                        f"ptcpt: visit at input {records.unit} {number} not checked: {reason}",
+                        file=sys.stderr,
+                    )
+                tally.checked += batch.checked
+                tally.rejected += len(batch.rejected)
+                tally.unchecked += len(batch.unchecked)
+                tally.with_errors += batch.with_errors
+                tally.last = batch.last
+                progress.update(tally.read)
+    finally:
+        batches.close()  # stops the workers at once if the run did not finish
+
+
+def _check_claims(
+    args: argparse.Namespace,
+    records: Records,
+    factory: Callable[[], Any],
+    jobs: int,
+    timeout: float | None,
+    tally: _ClaimTally,
+    progress: _Progress,
+) -> None:
+    """Check an 837P file: each claim checked, rejected or not checked, counted by claim.
+
+    Visits are checked as JSON visits are (``--jobs``, ``--timeout``, workers replaced),
+    and their findings name the claim's own line numbers (LX). What the reader could not
+    turn into visits (rejected claims, lines not checked, envelope faults) is written in
+    its place in file order: on stderr and, with ``--json``, as ``{"input": ..., "error":
+    ...}`` lines in the output.
+    """
+    from ptcpt.batch import check_records
     from ptcpt.x12 import MINUTES_NOTE, ClaimVisit, EnvelopeFault, RejectedClaim, lacks_minutes
 
-    claims = checked = rejected = unchecked = visits = with_errors = lines = faults = 0
-    last = 0
-    noted = False
-    write = sys.stdout.write
-    for item in items:
-        if isinstance(item, EnvelopeFault):
-            faults += 1
-            problem: dict[str, Any] = {"input": f"segment {item.segment}"}
-        else:
-            if item.claim != last:
-                last = item.claim
-                claims += 1
-                if isinstance(item, ClaimVisit):
-                    checked += 1
-                elif isinstance(item, RejectedClaim):
-                    rejected += 1
-                else:
-                    unchecked += 1
+    waiting: deque[tuple[int, Any]] = deque()  # items read and not yet written, in file order
+
+    def visits() -> Iterator[tuple[int, Any]]:
+        noted = False
+        for number, item in enumerate(records.x12_items(), 1):
+            waiting.append((number, item))
             if isinstance(item, ClaimVisit):
                 if not noted and lacks_minutes(item.visit):
                     print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
                     noted = True
-                report = checker.check(item.visit)
-                visits += 1
-                with_errors += not report.ok
-                if args.json:
-                    write(report.to_json(claim_lines=item.claim_lines, separators=(",", ":")) + "\n")
-                else:
-                    write(report.summary(claim_lines=item.claim_lines) + "\n")
-                progress.update(visits)
-                continue
-            problem = {"input": f"claim {item.claim}"}
-            if not isinstance(item, RejectedClaim):
-                lines += 1
-                problem["claim_line"] = item.line
+                yield number, item
+
+    write = sys.stdout.write
+    flush = sys.stdout.flush if not _to_regular_file(sys.stdout) else None
+
+    def problem(item: Any) -> None:
+        """A claim rejected, a line not checked or an envelope fault, written in its place."""
+        if isinstance(item, EnvelopeFault):
+            tally.end()  # faults sit between claims
+            tally.faults += 1
+            where: dict[str, Any] = {"input": f"segment {item.segment}"}
+        else:
+            where = {"input": f"claim {item.claim}"}
+            if isinstance(item, RejectedClaim):
+                tally.add(item.claim, "rejected")
+            else:
+                tally.add(item.claim, "not checked")
+                tally.lines += 1
+                where["claim_line"] = item.line
         print(_x12_problem(item), file=sys.stderr)
         if args.json:
-            write(json.dumps({**problem, "error": item.message}) + "\n")
-    progress.close()
-    sys.stdout.flush()
-    summary = (
-        f"{claims} claim(s) read: {checked} checked, {rejected} rejected, {unchecked} not checked; "
-        f"{visits} visit(s) checked, {with_errors} with errors"
+            write(json.dumps({**where, "error": item.message}) + "\n")
+
+    def visit(item: Any, outcome: Any) -> None:
+        if outcome.output is not None:
+            write(outcome.output + "\n")
+            tally.add(item.claim, "checked")
+            tally.visits += 1
+            tally.with_errors += outcome.has_errors
+            return
+        if outcome.unchecked is not None:  # the system failed it (a worker died, --timeout)
+            tally.add(item.claim, "not checked")
+            tally.unchecked += 1
+            key, reason = "not_checked", outcome.unchecked
+            print(f"ptcpt: visit at input claim {item.claim} not checked: {reason}", file=sys.stderr)
+        else:
+            tally.add(item.claim, "rejected")
+            key, reason = "error", outcome.error
+            print(f"ptcpt: rejected claim {item.claim} (segment {item.segment}): {reason}", file=sys.stderr)
+        if args.json:
+            write(json.dumps({"input": f"claim {item.claim}", key: reason}) + "\n")
+
+    outcomes = check_records(
+        visits(), checker_factory=factory, jobs=jobs, json_mode=args.json, timeout=timeout
     )
-    if lines:
-        summary += f"; {lines} service line(s) not checked"
-    if faults:
-        summary += f"; {faults} envelope fault(s)"
-    print(summary, file=sys.stderr)
-    if claims == 0 and not faults:
-        print("ptcpt: error: no claims in the input", file=sys.stderr)
-    if claims == 0 or rejected or unchecked or lines or faults:
-        return EXIT_USAGE
-    return EXIT_NO if with_errors else EXIT_OK
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    from ptcpt.batch import check_batches, read_records
-
-    if args.jobs < 1:
-        raise UsageError(f"--jobs must be 1 or more, got {args.jobs}")
-    factory = _checker_factory(args)
-    checker = factory()
-    _known_payer(checker, args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
-    stream = _open_input(args.file)
-    read = checked = rejected = with_errors = 0
-    progress = _Progress()
     try:
-        x12_head, source = _sniff_x12(stream)
-        if x12_head is not None:
-            return _check_x12(args, checker, _read_x12(args, source, x12_head), progress)
-        records = read_records(source, x12_payer=args.payer)
-        batches = check_batches(
-            records,
-            checker_factory=factory,
-            jobs=args.jobs,
-            json_mode=args.json,
-        )
-        # A batch's outputs (and, with --json, its rejections) arrive as one text in
-        # input order: one write per chunk, not one print per visit.
-        write = sys.stdout.write
-        for batch in batches:
-            write(batch.text)
-            for number, error in batch.rejected:
-                print(f"ptcpt: rejected visit at input {records.unit} {number}: {error}", file=sys.stderr)
-            read += batch.checked + len(batch.rejected)
-            checked += batch.checked
-            rejected += len(batch.rejected)
-            with_errors += batch.with_errors
-            progress.update(read)
+        for outcome in outcomes:
+            # Written and counted as one, like a chunk of JSON visits.
+            with _signals_held():
+                while waiting[0][0] != outcome.number:
+                    problem(waiting.popleft()[1])
+                item = waiting.popleft()[1]
+                visit(item, outcome)
+                if waiting and getattr(waiting[0][1], "claim", 0) != item.claim:
+                    tally.end()  # the next item read belongs elsewhere: this claim is whole
+                if flush is not None:
+                    flush()
+                progress.update(tally.visits)
+        with _signals_held():
+            while waiting:
+                problem(waiting.popleft()[1])
+            tally.end()
     finally:
-        progress.close()
-        if stream is not sys.stdin:
-            stream.close()
-    sys.stdout.flush()
-    if not args.json or read > 1:
-        print(
-            f"{read} visit(s) read, {checked} checked, {rejected} rejected, {with_errors} with errors",
-            file=sys.stderr,
-        )
-    if rejected or read == 0:
-        if read == 0:
-            print("ptcpt: error: no visits in the input", file=sys.stderr)
-        return EXIT_USAGE
-    return EXIT_NO if with_errors else EXIT_OK
+        outcomes.close()  # stops the workers at once if the run did not finish
 
 
 def _cmd_plugins(args: argparse.Namespace) -> int:
@@ -659,7 +935,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The full argument parser; each sub-command sets ``handler``."""
     from ptcpt import __version__
 
-    parser = _Parser(prog="ptcpt", description="Physical-therapy CPT/HCPCS billing lines.")
+    parser = _Parser(
+        prog="ptcpt",
+        description="Physical-therapy CPT/HCPCS billing lines.",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"ptcpt {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -678,7 +959,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(handler=_cmd_codes)
 
-    p = sub.add_parser("check", help="check visits (JSON, JSONL, X12 837P, or - for stdin)")
+    p = sub.add_parser(
+        "check",
+        help="check visits (JSON, JSONL, X12 837P, or - for stdin)",
+        description="Check visits: one JSON report or summary per visit, in input order, and a\n"
+        "closing summary on stderr (read = checked + rejected + not checked).",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument(
         "file", help="a JSON visit, a JSON list of visits, JSONL, an X12 837P file, or - for stdin"
     )
@@ -695,8 +983,17 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=1,
         metavar="N",
-        help="check on N processes (JSONL input; output keeps input order)",
+        help="check on N processes (output keeps input order; at most the cores available)",
     )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help=f"report a visit whose rules run longer as not checked, and move on "
+        f"(default {DEFAULT_TIMEOUT:g}; 0: no limit, checks in this process with --jobs 1)",
+    )
+    p.add_argument("--debug", action="store_true", help="log the traceback of a failing rule (PTCPT_DEBUG=1)")
     p.set_defaults(handler=_cmd_check)
 
     p.add_argument(
@@ -706,8 +1003,15 @@ def build_parser() -> argparse.ArgumentParser:
         "the bundled extract (also: PTCPT_CMS_DIR)",
     )
 
-    p = sub.add_parser("estimate", help="estimate the Medicare payment of visits")
-    p.add_argument("file", help="a JSON visit, a JSON list of visits, JSONL, or - for stdin")
+    p = sub.add_parser(
+        "estimate",
+        help="estimate the Medicare payment of visits",
+        epilog=_exit_codes_epilog(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "file", help="a JSON visit, a JSON list of visits, JSONL, an X12 837P file, or - for stdin"
+    )
     p.add_argument("--locality", help="Medicare locality, e.g. 10112-00 or AL-00 (default: national)")
     p.add_argument("--apm", action="store_true", help="price a qualifying APM participant")
     p.add_argument("--payer", default="medicare", help="payer profile for X12 837P claims only")
@@ -715,6 +1019,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON estimate per line")
     p.add_argument("--no-plugin", action="append", metavar="NAME", help="leave a plugin out")
     p.add_argument("--cms-dir", metavar="DIR", help="a folder of CMS's own files (see check)")
+    p.add_argument("--debug", action="store_true", help="log tracebacks (PTCPT_DEBUG=1)")
     p.set_defaults(handler=_cmd_estimate)
 
     p = sub.add_parser("plugins", help="list loaded plugins, their hooks and rules")
@@ -753,16 +1058,69 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_TERMINATED = False
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    """SIGTERM stops a run as Ctrl-C does (summary, workers stopped), with status 143."""
+    global _TERMINATED
+    _TERMINATED = True
+    signal.raise_signal(signal.SIGINT)
+
+
+def _signalled() -> int:
+    return EXIT_TERMINATED if _TERMINATED else EXIT_INTERRUPTED
+
+
+@contextlib.contextmanager
+def _guarded_stdout() -> Iterator[None]:
+    """Route sys.stdout through :class:`_Stdout` for the command's lifetime."""
+    original = sys.stdout
+    sys.stdout = _Stdout(original)
+    try:
+        yield
+    finally:
+        sys.stdout = original
+
+
+def _silence_stdout() -> None:
+    """After an output failure, point file descriptor 1 at /dev/null so the interpreter's
+    last flush of what is still buffered cannot fail again (and change the exit status)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = sys.stdout.fileno()
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, fd)
+        os.close(null)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    global _TERMINATED
+    _TERMINATED = False
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
+    """Run the command line; returns the exit status (see :data:`EXIT_CODES`)."""
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
-        handler: Handler | None = getattr(args, "handler", None)
-        if handler is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        return handler(args)
+        with _sigterm_as_interrupt(), _guarded_stdout():
+            args = parser.parse_args(argv)
+            handler: Handler | None = getattr(args, "handler", None)
+            if handler is None:
+                parser.print_help(sys.stderr)
+                return EXIT_USAGE
+            status = handler(args)
+            sys.stdout.flush()
+            return status
     except UsageError as exc:
         print(f"ptcpt: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -772,8 +1130,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UnicodeError:
         print("ptcpt: error: the input is not UTF-8 text", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # e.g. `ptcpt codes | head`
-        return EXIT_OK
+    except OutputFailed as exc:
+        if exc.error.errno != errno.EPIPE:  # `ptcpt codes | head`: the reader chose to stop
+            print(f"ptcpt: error: cannot write the output: {exc}", file=sys.stderr)
+        _silence_stdout()
+        return EXIT_IOERR
+    except KeyboardInterrupt:
+        print("ptcpt: interrupted", file=sys.stderr)
+        return _signalled()
+    except OSError as exc:  # reading the input failed under us (EIO, a vanished mount)
+        print(f"ptcpt: error: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_IOERR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -58,6 +58,7 @@ __all__ = [
     "read_pprrvu_file",
     "read_ptp_file",
     "read_ptp_files",
+    "tables_from_dir",
     "tables_from_env",
 ]
 
@@ -626,7 +627,11 @@ def _mue_date(name: str) -> tuple[int, int, int]:
 
 
 def find_cms_files(directory: PathArg) -> CmsFiles:
-    """Find CMS files under ``directory`` (searched recursively, names case-insensitive).
+    """Find CMS files in ``directory`` itself (names case-insensitive).
+
+    Only the folder named is read, never its subfolders: pointed at ``/`` by mistake,
+    ptcpt lists one folder rather than walking the whole disk. Unzip CMS's archives
+    into the folder.
 
     - PTP: ``ccipra-*.txt``; the newest release (highest ``vVVVrR``), every part in order.
     - MUE: ``*MUE*Practitioner*.csv``; the latest effective date in the name.
@@ -635,7 +640,7 @@ def find_cms_files(directory: PathArg) -> CmsFiles:
     - GPCI: ``GPCI*.csv``; every year.
     """
     root = Path(directory)
-    names = sorted(p for p in root.rglob("*") if p.is_file())
+    names = sorted(p for p in root.iterdir() if p.is_file())
 
     def matching(pattern: str) -> list[Path]:
         return [p for p in names if fnmatch.fnmatch(p.name.lower(), pattern)]
@@ -686,15 +691,32 @@ def tables_from_env(
     value = env.get(ENV_VAR, "").strip()
     if not value:
         return bundled_tables()
-    directory = Path(value)
-    if not directory.is_dir():
-        raise DataError(f"{value} is not a directory", field=ENV_VAR)
-    found = find_cms_files(directory)
+    return tables_from_dir(value, named_by=ENV_VAR, codes=codes)
+
+
+def tables_from_dir(
+    directory: PathArg, *, named_by: str = "cms_dir", codes: Collection[str] | None = None
+) -> CmsTables:
+    """The tables with CMS's files in ``directory`` over the bundled extract.
+
+    The directory must exist and hold at least one CMS file in the folder itself (see
+    :func:`find_cms_files`). ``named_by`` is how the caller named the folder
+    (``"--cms-dir"``, ``"PTCPT_CMS_DIR"``): errors name it, so they point at what to fix.
+    Results are cached per set of files (path, size, mtime).
+    """
+    value = os.fspath(directory)
+    path = Path(value)
+    if not path.is_dir():
+        raise DataError(f"{value} is not a directory", field=named_by)
+    try:
+        found = find_cms_files(path)
+    except OSError as exc:
+        raise DataError(f"cannot list {value} ({exc.strerror or exc})", field=named_by) from None
     if not found:
         raise DataError(
-            f"no CMS files in {value} "
-            "(expected ccipra-*.txt, *MUE*Practitioner*.csv, PPRRVU*.csv or GPCI*.csv)",
-            field=ENV_VAR,
+            f"no CMS files in {value} itself (subfolders are not searched; expected "
+            "ccipra-*.txt, *MUE*Practitioner*.csv, PPRRVU*.csv or GPCI*.csv)",
+            field=named_by,
         )
     every = [*found.ptp, *([found.mue] if found.mue else []), *found.pprrvu, *found.gpci]
     signature = tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in every)

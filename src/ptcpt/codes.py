@@ -26,8 +26,9 @@ __all__ = [
 
 #: CPT Category I (five digits), Category II/III and PLA codes (four digits then F, T
 #: or U) and HCPCS Level II (a letter A-V then four digits). "9711O", with a letter O
-#: for a zero, is the classic typo this rejects.
-CODE_PATTERN = re.compile(r"^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$")
+#: for a zero, is the classic typo this rejects. ASCII digits only: ``\d`` would also
+#: match full-width (９７１１０) and Arabic-Indic digits.
+CODE_PATTERN = re.compile(r"^(?:[0-9]{5}|[0-9]{4}[FTU]|[A-V][0-9]{4})$")
 
 #: The therapy disciplines a code may be billed under.
 DISCIPLINES = frozenset({"PT", "OT", "SLP", "AT"})

@@ -1,9 +1,12 @@
 """The Checker: runs every applicable rule on a visit and builds the Report.
 
 A Checker is built once (plugins loaded, rules collected and grouped by payer) and is
-then immutable, so one instance can check visits from many threads. A rule that raises,
-or yields something that is not a Finding or Hint, becomes one ``plugin.error`` finding
-naming the plugin and the rule; every other rule still runs.
+then immutable, so one instance can check visits from many threads. A rule that raises
+(any exception, ``SystemExit`` and ``GeneratorExit`` included: only ``KeyboardInterrupt``
+goes through, so Ctrl-C still stops a run), yields something that is not a Finding or
+Hint, or yields the wrong kind (a hint rule yields hints, a validation rule findings)
+becomes one ``plugin.error`` finding naming the plugin and the rule; every other rule
+still runs. ``PTCPT_DEBUG=1`` in the environment logs the failing rule's traceback.
 """
 
 from __future__ import annotations
@@ -54,7 +57,9 @@ class Checker:
     ``blocked`` leaves plugins out by name (built-ins included, e.g. ``"ptcpt.units"``);
     ``allowed`` is an allow-list for entry-point plugins; ``load_entrypoints=False``
     ignores installed plugins (what tests want). ``PTCPT_DISABLE_PLUGINS`` and
-    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top.
+    ``PTCPT_LOAD_PLUGINS`` in the environment apply on top. A name in ``blocked`` or
+    ``allowed`` that no plugin has raises PluginError listing the names (one in the
+    environment, a :class:`~ptcpt.plugins.PluginWarning`).
 
     CMS data: ``tables`` (from :func:`ptcpt.cmsfiles.load_cms_tables`) or ``cms_dir`` (a
     folder of CMS's own quarterly files) replace the bundled extract; without either,
@@ -106,14 +111,26 @@ class Checker:
         self.catalog = base
         self._env = env
         if tables is None and cms_dir is not None:
-            from ptcpt.cmsfiles import tables_from_env
+            from ptcpt.cmsfiles import tables_from_dir
 
-            tables = tables_from_env({"PTCPT_CMS_DIR": os.fspath(cms_dir)})
+            tables = tables_from_dir(cms_dir, named_by="cms_dir")
         self._tables = tables
+        # The traceback of a failing rule is logged only when asked for: it may quote
+        # visit data the exception's message carries.
+        environ = os.environ if env is None else env
+        self._debug = environ.get("PTCPT_DEBUG", "").strip() not in ("", "0")
         # Per payer, the rules that apply, unpacked once so the hot loop reads locals.
         self._by_payer: dict[str, tuple[_Runnable, ...]] = {
             payer: tuple(
-                (r, r.rule.id, r.plugin, r.rule.function, r.rule.codes, r.rule.modifiers)
+                (
+                    r,
+                    r.rule.id,
+                    r.plugin,
+                    r.rule.function,
+                    r.rule.codes,
+                    r.rule.modifiers,
+                    r.rule.kind == "hint",
+                )
                 for r in self.rules
                 if r.rule.applies_to(payer)
             )
@@ -180,9 +197,15 @@ class Checker:
         hints: list[Hint] = []
         codes: set[str] | None = None
         modifiers: set[str] | None = None
-        for registered, rule_id, plugin, function, want_codes, want_modifiers in self._by_payer.get(
-            payer.id, ()
-        ):
+        for (
+            registered,
+            rule_id,
+            plugin,
+            function,
+            want_codes,
+            want_modifiers,
+            hint_rule,
+        ) in self._by_payer.get(payer.id, ()):
             if want_codes is not None:
                 if codes is None:
                     codes = {line.code for line in visit.lines}
@@ -200,20 +223,27 @@ class Checker:
                 if produced is None:
                     continue
                 for item in produced:
-                    if isinstance(item, Finding):
+                    if isinstance(item, Finding) and not hint_rule:
                         if item.rule != rule_id or item.plugin != plugin:
                             item = _restamp(item, rule_id, plugin)
                         findings.append(item)
-                    elif isinstance(item, Hint):
+                    elif isinstance(item, Hint) and hint_rule:
                         if item.rule != rule_id or item.plugin != plugin:
                             item = _restamp(item, rule_id, plugin)
                         hints.append(item)
                     else:
-                        what = f"yielded a {type(item).__name__}, not a Finding or Hint"
-                        findings.append(_rule_failed(registered, what))
+                        findings.append(_rule_failed(registered, _wrong_item(item)))
                         break
-            except Exception as exc:
-                log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
+            except KeyboardInterrupt:
+                raise
+            except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
+                log.warning(
+                    "rule %s of plugin %s raised %s",
+                    rule_id,
+                    plugin,
+                    type(exc).__name__,
+                    exc_info=exc if self._debug else None,
+                )
                 findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
         # Positional (date, payer, findings, hints, units, estimate, visit_id): once per check.
         return Report(visit.date, payer.id, tuple(findings), tuple(hints), plan, ctx.estimate, visit.id)
@@ -319,6 +349,15 @@ def _restamp(item: Any, rule: str, plugin: str) -> Any:
     return attrs.evolve(item, rule=rule, plugin=plugin)
 
 
+def _wrong_item(item: object) -> str:
+    """What was wrong with an item a rule yielded (the engine keeps none of its kind)."""
+    if isinstance(item, Finding):
+        return "is a hint rule but yielded a Finding (hint rules yield ctx.hint(...))"
+    if isinstance(item, Hint):
+        return "is a validation rule but yielded a Hint (declare it kind='hint')"
+    return f"yielded a {type(item).__name__}, not a Finding or Hint"
+
+
 def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
     return Finding(
         rule=PLUGIN_ERROR,
@@ -330,7 +369,7 @@ def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
     )
 
 
-_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
+_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None, bool]
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

@@ -7,12 +7,20 @@ so duplicates and failures can name the plugin responsible.
 Built-in rules are plugins too (``ptcpt.default_plugins``), registered exactly as a
 third party's would be. Third-party plugins are found through the ``ptcpt``
 entry-point group, loaded one by one so one broken package cannot hide the others.
+
+Nothing about which plugins run is left to chance: two installed distributions claiming
+one plugin name, a plugin given twice, or a name in ``blocked``/``allowed`` that no
+plugin has (a typo would leave on the plugin meant to be off) raise :class:`PluginError`
+naming the distributions or the known names. Names in ``PTCPT_DISABLE_PLUGINS`` and
+``PTCPT_LOAD_PLUGINS`` that no plugin has give a :class:`PluginWarning` instead: one
+environment is often shared by machines with different plugins installed.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
+import warnings
 from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
@@ -36,8 +44,10 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "LoadFailure",
     "PluginInfo",
+    "PluginWarning",
     "Plugins",
     "RegisteredRule",
+    "known_names",
     "make_plugin_manager",
 ]
 
@@ -56,6 +66,10 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "ptcpt.hints": "ptcpt.default_plugins.hints",
     "ptcpt.descriptions": "ptcpt.default_plugins.descriptions",
 }
+
+
+class PluginWarning(UserWarning):
+    """A plugin setting that does not do what it says (an unknown name in the environment)."""
 
 
 @attrs.frozen
@@ -136,9 +150,14 @@ class Plugins:
         allow-list from ``PTCPT_LOAD_PLUGINS`` (an empty value loads none).
         """
         environ = os.environ if env is None else env
-        block = set(blocked) | (_names_from_env(environ.get("PTCPT_DISABLE_PLUGINS")) or set())
-        allow = frozenset(allowed) if allowed is not None else None
+        plugins = tuple(plugins)
+        blocked = frozenset(blocked)
+        env_block = _names_from_env(environ.get("PTCPT_DISABLE_PLUGINS")) or frozenset()
         env_allow = _names_from_env(environ.get("PTCPT_LOAD_PLUGINS"))
+        if blocked or allowed or env_block or env_allow:
+            _check_names(plugins, builtins, blocked, allowed, env_block, env_allow)
+        block = blocked | env_block
+        allow = frozenset(allowed) if allowed is not None else None
         if env_allow is not None:
             allow = env_allow if allow is None else allow & env_allow
 
@@ -158,14 +177,18 @@ class Plugins:
                 versions[name] = getattr(plugin, "__version__", "")
         failures: list[LoadFailure] = []
         if load_entrypoints:
-            for ep in _entry_points():
-                if ep.name in block or (allow is not None and ep.name not in allow):
-                    continue
+            for ep in _unambiguous(_entry_points(), block, allow):
                 if pm.has_plugin(ep.name):
-                    continue
+                    kind = "built-in plugin" if ep.name in BUILTIN_PLUGINS else "plugin given to the Checker"
+                    raise PluginError(
+                        f"the installed plugin {ep.name!r} ({_dist_label(ep)}) has the name of a {kind}; "
+                        f"uninstall it or leave one of them out (blocked=, --no-plugin)"
+                    )
                 try:
                     loaded = ep.load()
-                except Exception as exc:  # an import failure must not stop the others
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # an import failure (even SystemExit) must not stop the others
                     failures.append(LoadFailure(ep.name, f"{type(exc).__name__}: {exc}"))
                     continue
                 _register(pm, loaded, ep.name)
@@ -190,9 +213,9 @@ class Plugins:
             start = len(found)
             try:
                 impl.function(*[args[name] for name in impl.argnames])
-            except PluginError:
+            except (PluginError, KeyboardInterrupt):
                 raise
-            except Exception as exc:
+            except BaseException as exc:
                 # Isolate the plugin: drop what it registered and report it; the built-ins
                 # and every other plugin still work. Only the exception type is kept, so
                 # no free text from the plugin reaches a report.
@@ -333,13 +356,107 @@ def _plugin_name(plugin: object) -> str:
 
 
 def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
+    # Checked here, not left to pluggy: its ValueError quotes the whole registry.
+    if pm.is_registered(plugin):
+        raise PluginError(
+            f"plugin {name!r} is given twice (it is already registered as {pm.get_name(plugin)!r}); "
+            "give each plugin once"
+        )
+    if pm.has_plugin(name):
+        raise PluginError(
+            f"two plugins are named {name!r}; plugin names must be unique "
+            "(a plugin object's name is its `name` attribute, a module's its __name__)"
+        )
     try:
         pm.register(plugin, name=name)
     except pluggy.PluginValidationError as exc:
         raise PluginError(f"plugin {name!r} does not match ptcpt's hooks: {exc}") from None
-    except ValueError as exc:  # the same plugin or name twice
-        raise PluginError(f"plugin {name!r} could not be registered: {exc}") from None
+    except ValueError:  # pragma: no cover - both causes pluggy knows are checked above
+        raise PluginError(f"plugin {name!r} could not be registered") from None
 
 
 def _entry_points() -> tuple[metadata.EntryPoint, ...]:
     return tuple(metadata.entry_points(group=ENTRY_POINT_GROUP))
+
+
+def _dist_label(ep: metadata.EntryPoint) -> str:
+    """``acme-ptcpt 1.0, acme_ptcpt.rules``: which installed distribution an entry point is."""
+    if ep.dist is None:
+        return ep.value
+    return f"{ep.dist.name} {ep.dist.version}, {ep.value}"
+
+
+def _unambiguous(
+    eps: tuple[metadata.EntryPoint, ...], block: frozenset[str], allow: frozenset[str] | None
+) -> list[metadata.EntryPoint]:
+    """The entry points to load; two distributions claiming one wanted name raise PluginError.
+
+    Which of the two would load depends on install order, so neither does: the message
+    names both distributions. A name that is left out (blocked, not allowed) is no clash.
+    """
+    by_name: dict[str, list[metadata.EntryPoint]] = {}
+    for ep in eps:
+        if ep.name in block or (allow is not None and ep.name not in allow):
+            continue
+        same = by_name.setdefault(ep.name, [])
+        if not any(_same_target(ep, other) for other in same):
+            same.append(ep)
+    for name, claims in by_name.items():
+        if len(claims) > 1:
+            listed = " and ".join(f"{_dist_label(ep)}" for ep in claims)
+            raise PluginError(
+                f"the plugin name {name!r} is claimed by more than one installed distribution: "
+                f"{listed}; uninstall all but one (which one loads would depend on install order), "
+                f"or leave the name out with PTCPT_DISABLE_PLUGINS={name}"
+            )
+    return [claims[0] for claims in by_name.values()]
+
+
+def _same_target(a: metadata.EntryPoint, b: metadata.EntryPoint) -> bool:
+    """One distribution seen twice on the path is not a clash; two distributions are."""
+    a_dist = a.dist.name if a.dist is not None else None
+    b_dist = b.dist.name if b.dist is not None else None
+    return a.value == b.value and a_dist == b_dist
+
+
+def known_names(plugins: Iterable[object] = (), *, builtins: bool = True) -> frozenset[str]:
+    """Every plugin name a Checker could load: built-ins, ``plugins`` and installed entry points.
+
+    The names ``blocked``, ``allowed``, ``--no-plugin`` and the environment may use.
+    """
+    names = {_plugin_name(plugin) for plugin in plugins}
+    if builtins:
+        names |= set(BUILTIN_PLUGINS)
+    names |= {ep.name for ep in _entry_points()}
+    return frozenset(names)
+
+
+def _unknown_names_message(unknown: Iterable[str], known: Iterable[str]) -> str:
+    """``no plugin is named 'acmee'; the plugins are acme, ptcpt.codes, ...``."""
+    names = ", ".join(repr(name) for name in sorted(unknown))
+    plural = "s are" if len(sorted(unknown)) > 1 else " is"
+    return f"no plugin{plural} named {names}; the plugins are {', '.join(sorted(known))}"
+
+
+def _check_names(
+    plugins: tuple[object, ...],
+    builtins: bool,
+    blocked: frozenset[str],
+    allowed: Iterable[str] | None,
+    env_block: frozenset[str],
+    env_allow: frozenset[str] | None,
+) -> None:
+    """Names given to leave plugins out or in must name plugins (see the module docstring)."""
+    known = known_names(plugins, builtins=builtins)
+    for label, names in (("blocked", blocked), ("allowed", frozenset(allowed or ()))):
+        unknown = names - known
+        if unknown:
+            raise PluginError(f"{label}: {_unknown_names_message(unknown, known)}")
+    for variable, names in (
+        ("PTCPT_DISABLE_PLUGINS", env_block),
+        ("PTCPT_LOAD_PLUGINS", env_allow or frozenset()),
+    ):
+        unknown = names - known
+        if unknown:
+            message = f"{variable}: {_unknown_names_message(unknown, known)}"
+            warnings.warn(message, PluginWarning, stacklevel=4)

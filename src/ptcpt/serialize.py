@@ -299,7 +299,7 @@ _VISIT_KEYS = ("date", "lines", "payer", "id", "ytd_allowed")
 _LINE_KEYS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
 _VISIT_KEY_SET = frozenset(_VISIT_KEYS)
 _LINE_KEY_SET = frozenset(_LINE_KEYS)
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def _key_name(key: object) -> str:
@@ -421,10 +421,15 @@ def _fast_visit(data: dict[str, Any]) -> Visit | None:
     if type(raw_lines) is not list or not raw_lines:
         return None
     lines = []
+    spent = 0  # the day's minutes over all lines: more than MAX_MINUTES takes the ordinary path
     for item in raw_lines:
         line = _fast_line(item)
         if line is None:
             return None
+        if line.minutes is not None:
+            spent += line.minutes
+            if spent > MAX_MINUTES:
+                return None
         lines.append(line)
     date = get("date")
     if type(date) is not str or _date_ok(date) is None:

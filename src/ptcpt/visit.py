@@ -45,8 +45,9 @@ MAX_ID_LENGTH = 64
 PAYER_PATTERN = re.compile(r"[a-z0-9][a-z0-9_.-]*")
 _MODIFIER = re.compile(r"[A-Z0-9]{2}")
 _NO_SPACE = re.compile(r"\S+")
-#: A plain, non-negative decimal amount as text: digits with an optional fraction.
-_DECIMAL_TEXT = re.compile(r"\+?\d+(?:\.\d+)?")
+#: A plain, non-negative decimal amount as text: ASCII digits with an optional fraction
+#: (``\d`` would admit full-width and Arabic-Indic digits, which Decimal reads silently).
+_DECIMAL_TEXT = re.compile(r"\+?[0-9]+(?:\.[0-9]+)?")
 
 
 def _show(value: object) -> str:
@@ -118,6 +119,14 @@ def _group_size(value: Any) -> int | None:
 
 
 def _code(value: Any) -> str:
+    if isinstance(value, str) and not value.isascii():
+        # Full-width or Arabic-Indic digits print like a code but are not one: say so,
+        # rather than let the code through as "unknown" or look merely misshapen.
+        raise InvalidVisit(
+            "code",
+            "must be written in ASCII letters and digits (0-9), as billed; got non-ASCII "
+            f"characters such as full-width or Arabic-Indic digits: {_show(value)}",
+        )
     if not is_code_shaped(value):
         raise InvalidVisit(
             "code",
@@ -197,6 +206,7 @@ def _lines(value: Any) -> tuple[Line, ...]:
     lines = tuple(value)
     if not lines:
         raise InvalidVisit("lines", "must hold at least one line; a visit bills something")
+    day = 0
     for i, line in enumerate(lines):
         if type(line) is not Line:
             raise InvalidVisit(
@@ -204,6 +214,16 @@ def _lines(value: Any) -> tuple[Line, ...]:
                 f"must be a ptcpt.Line, got {_show(line)} "
                 "(ptcpt.serialize.visit_from_dict builds lines from plain data)",
             )
+        if line.minutes is not None:
+            day += line.minutes
+            if day > MAX_MINUTES:
+                # A visit is one day: its lines' minutes share the day's 1440, whichever
+                # codes they bill. Named by the field the caller wrote, where it overflows.
+                raise InvalidVisit(
+                    f"lines[{i}].minutes",
+                    f"the minutes of lines[0] to lines[{i}] add up to {day}, more than the "
+                    f"{MAX_MINUTES} minutes in a day; bill each date of service as its own visit",
+                )
     return lines
 
 

@@ -268,7 +268,7 @@ def read_837p(
     numbers are account numbers that must not leave the billing system.
     ``descriptions=True`` keeps a line's ``SV101-7`` description (free text, for the
     classifier); it is dropped by default. ``prefix`` is text already read from the
-    start of ``source`` (the CLI reads a chunk to recognise X12).
+    start of ``source`` (for a caller that read a chunk to recognise X12).
 
     Raises :class:`~ptcpt.errors.InvalidVisit` for a bad ``payer`` or ``payers`` value,
     ``TypeError`` for X12 text passed where a path belongs, and ``OSError`` when a path
