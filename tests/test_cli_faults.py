@@ -44,7 +44,9 @@ def misbehaves(visit, ctx):
         raise ValueError("secret detail 123")
     if what == "slow":
         time.sleep(0.002)
-    yield from ()
+    if what == "big":
+        time.sleep(0.0005)
+        yield ctx.info("x" * 20_000)  # a big report: workers spend their time sending results
 
 @ptcpt.hookimpl
 def ptcpt_register_rules(register):
@@ -294,6 +296,39 @@ def test_ctrl_c_stops_cleanly_with_a_summary_of_how_far_it_got(
     for pid in workers:  # no worker outlives the run
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_ctrl_c_while_workers_send_their_results_does_not_hang(
+    tmp_path: pathlib.Path, env: dict[str, str]
+) -> None:
+    # Big reports keep the workers busy writing results: a worker killed halfway through
+    # one would leave the pool waiting for the rest of it for ever.
+    path = visits(tmp_path, [f"big-{i}" for i in range(6000)])
+    for attempt, pause in enumerate([0.05, 0.1, 0.2, 0.3, 0.4, 0.5]):
+        out = tmp_path / f"out-{attempt}.jsonl"
+        with open(out, "w") as stdout:
+            process = subprocess.Popen(
+                command("check", str(path), "--jobs", "2", "--json"),
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + 30
+        while out.stat().st_size == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(pause)
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            pytest.fail(f"ptcpt check hung after Ctrl-C (attempt {attempt + 1})")
+        assert process.returncode == 130, stderr
+        read, _, _, _ = summary(stderr)
+        assert len(out.read_text().splitlines()) == read
 
 
 # -- input -----------------------------------------------------------------------------------------

@@ -23,9 +23,10 @@ detection is public. What a failure costs:
   does not interrupt a rule stuck in C code).
 - Ctrl-C (SIGINT) stops the run within a fifth of a second: while the iterator works,
   SIGINT only sets a flag that it reads at safe points (never inside the executor's own
-  bookkeeping), then the workers are killed (they ignore SIGINT themselves, so they print
-  nothing) and ``KeyboardInterrupt`` is raised from the iterator, after every result
-  already yielded. While the caller holds a result, Ctrl-C is Python's as usual.
+  bookkeeping), where the caller's SIGINT handler is run. Python's own raises
+  ``KeyboardInterrupt`` from the iterator, after every result already yielded, and the
+  workers are killed (they ignore SIGINT themselves, so they print nothing). While the
+  caller holds a result, Ctrl-C goes to the caller's handler as usual.
 
 Without ``timeout`` and with ``jobs=1`` visits are checked in the calling process, one
 at a time, so output keeps pace with streamed input; a rule's exception is contained by
@@ -44,8 +45,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures import wait as wait_for
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -387,6 +389,7 @@ class _Pool:
         self.pids = context.RawArray("q", slots)
         self.workers = context.RawArray("q", jobs)
         self.free = list(range(slots - 1, -1, -1))
+        self.tasks: dict[int, tuple[Future[Any], int]] = {}  # slot -> (its task, its visits)
         self.executor = ProcessPoolExecutor(
             max_workers=jobs,
             mp_context=context,
@@ -398,12 +401,15 @@ class _Pool:
         slot = self.free.pop()
         self.progress[slot], self.stamps[slot], self.pids[slot] = -1, 0.0, 0
         try:
-            return self.executor.submit(_run_chunk, kind, records, json_mode, unit, slot), slot
+            future = self.executor.submit(_run_chunk, kind, records, json_mode, unit, slot)
         except BaseException:
             self.free.append(slot)
             raise
+        self.tasks[slot] = future, len(records)
+        return future, slot
 
     def release(self, slot: int) -> None:
+        self.tasks.pop(slot, None)
         self.free.append(slot)
 
     def kill(self, pid: int) -> None:
@@ -414,10 +420,36 @@ class _Pool:
     def close(self, *, kill: bool) -> None:
         """Shut down; ``kill`` stops the workers at once rather than after their work."""
         if kill:
-            # One dead worker is enough: the executor then terminates the others itself.
-            for pid in self.workers:
-                self.kill(pid)
+            self._kill()
         self.executor.shutdown(wait=True, cancel_futures=True)
+
+    def _kill(self) -> None:
+        """Kill a worker, and so the pool, but never one that may be sending a result.
+
+        The executor reads a result as one message; a worker killed halfway through
+        writing it would leave the executor waiting for the rest for ever (and shutting
+        down, waiting for the executor). A worker still in the rules is not writing, nor
+        is one that has no task. One dead worker is enough: the executor then terminates
+        the others itself, once it has read what they were sending.
+        """
+        self.executor.shutdown(wait=False, cancel_futures=True)  # nothing new is started
+        while True:
+            sending = set()
+            for slot, (future, size) in list(self.tasks.items()):
+                pid = self.pids[slot]
+                if future.done() or pid <= 0:
+                    continue
+                if self.progress[slot] < size:  # in the rules, or about to be
+                    self.kill(pid)
+                    return
+                sending.add(pid)  # done with its visits: its result is on its way
+            idle = [pid for pid in self.workers if pid > 0 and pid not in sending]
+            if not sending:
+                for pid in idle:
+                    self.kill(pid)
+                return
+            waiting = [future for future, _ in self.tasks.values() if not future.done()]
+            wait_for(waiting, timeout=_TICK, return_when=FIRST_COMPLETED)
 
 
 class _Piece:
@@ -459,6 +491,7 @@ class _Runner:
         self.interrupted = False
         self.reading = False
         self._handler: Callable[[int, Any], None] | None = None
+        self._caller_handler: Callable[[int, Any], Any] = signal.default_int_handler
 
     # -- the loop ------------------------------------------------------------------------------
     def run(self, chunks: Iterator[tuple[list[Record], bool]]) -> Iterator[Any]:
@@ -643,7 +676,7 @@ class _Runner:
     def _check_interrupt(self) -> None:
         if self.interrupted:
             self.interrupted = False
-            raise KeyboardInterrupt
+            self._caller_handler(signal.SIGINT, None)  # Python's own raises KeyboardInterrupt
 
     @contextlib.contextmanager
     def _ctrl_c(self) -> Iterator[None]:
@@ -651,19 +684,23 @@ class _Runner:
 
         A KeyboardInterrupt raised in the middle of the executor's bookkeeping could
         leave it unable to shut down; the flag is read every tick, so the stop is prompt.
-        Only done in the main thread, and only when SIGINT has Python's default handler.
+        At that point the caller's own SIGINT handler runs (Python's raises
+        KeyboardInterrupt). Only done in the main thread, and only when SIGINT has a
+        handler set from Python (not when it is ignored).
         """
         if threading.current_thread() is not threading.main_thread():
             yield
             return
         previous = signal.getsignal(signal.SIGINT)
-        if previous is not signal.default_int_handler:
+        if not callable(previous):
             yield
             return
+        self._caller_handler = previous
 
         def note(signum: int, frame: Any) -> None:
             if self.reading:
-                raise KeyboardInterrupt  # in the reader's own code, never the executor's
+                previous(signum, frame)  # in the reader's own code, never the executor's
+                return
             self.interrupted = True
 
         signal.signal(signal.SIGINT, note)
@@ -675,12 +712,12 @@ class _Runner:
 
     @contextlib.contextmanager
     def _ctrl_c_off(self) -> Iterator[None]:
-        """While the caller holds a result (the generator is suspended), Ctrl-C is Python's."""
+        """While the caller holds a result (the generator is suspended), Ctrl-C is the caller's."""
         handler = self._handler
         if handler is None or signal.getsignal(signal.SIGINT) is not handler:
             yield
             return
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, self._caller_handler)
         try:
             yield
         finally:

@@ -421,18 +421,30 @@ def _jobs(requested: int) -> int:
     return requested
 
 
+class _Hold:
+    """Whether Ctrl-C and SIGTERM are being held back (:func:`_signals_held`), and if one came."""
+
+    active = False
+    caught = False
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """SIGINT and SIGTERM wait (the kernel holds them) until the block is done."""
-    hold = getattr(signal, "pthread_sigmask", None)
-    if hold is None:  # pragma: no cover - Windows
-        yield
-        return
-    previous = hold(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    """Ctrl-C and SIGTERM wait until the block is done, then stop the run as usual.
+
+    ``ptcpt``'s own SIGINT handler (:func:`_on_sigint`) waits, not the kernel: a signal
+    mask holds signals back from the main thread only, and the kernel may hand a signal
+    sent to the process to another thread (the process pool's), after which Python still
+    runs the handler in the main thread, in the middle of the block.
+    """
+    _Hold.active = True
     try:
         yield
     finally:
-        hold(signal.SIG_SETMASK, previous)
+        _Hold.active = False
+    if _Hold.caught:
+        _Hold.caught = False
+        raise KeyboardInterrupt
 
 
 def _to_regular_file(stream: Any) -> bool:
@@ -1061,6 +1073,15 @@ def build_parser() -> argparse.ArgumentParser:
 _TERMINATED = False
 
 
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Ctrl-C: KeyboardInterrupt, as Python's own handler, unless it must wait for a block
+    of output to be written and counted (:func:`_signals_held`)."""
+    if _Hold.active:
+        _Hold.caught = True
+        return
+    raise KeyboardInterrupt
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     """SIGTERM stops a run as Ctrl-C does (summary, workers stopped), with status 143."""
     global _TERMINATED
@@ -1094,25 +1115,31 @@ def _silence_stdout() -> None:
 
 
 @contextlib.contextmanager
-def _sigterm_as_interrupt() -> Iterator[None]:
+def _signal_handlers() -> Iterator[None]:
+    """ptcpt's own SIGINT and SIGTERM handlers for the command's lifetime."""
     global _TERMINATED
     _TERMINATED = False
+    _Hold.active = _Hold.caught = False
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = [
+            (signal.SIGINT, signal.signal(signal.SIGINT, _on_sigint)),
+            (signal.SIGTERM, signal.signal(signal.SIGTERM, _on_sigterm)),
+        ]
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for signum, handler in previous:
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (see :data:`EXIT_CODES`)."""
     parser = build_parser()
     try:
-        with _sigterm_as_interrupt(), _guarded_stdout():
+        with _signal_handlers(), _guarded_stdout():
             args = parser.parse_args(argv)
             handler: Handler | None = getattr(args, "handler", None)
             if handler is None:
