@@ -158,14 +158,14 @@ def gold(row: dict[str, Any]) -> set[str]:
 def fit_calibration(rows: list[dict[str, Any]], held: list[Any]) -> Any:
     """The combination weights that best predict the held-back rows' labels: maximum
     likelihood of a softmax over each row's candidates and "no code" (a conditional
-    logit with seven weights, fitted on all rows at once)."""
+    logit over the features of ptcpt.classifier._combine, fitted on all rows at once)."""
     import numpy as np
     from scipy.optimize import minimize
 
-    from ptcpt.classifier._combine import Calibration
+    from ptcpt.classifier._combine import CODE_FEATURES, NONE_FEATURES, Calibration
 
-    code_x: list[list[float]] = []  # per candidate: log P_model, log(1 + phrases), phrase top
-    none_x: list[list[float]] = []  # per case: log P_model(NONE), log(1 + abstain), weak, refuses
+    code_x: list[tuple[float, ...]] = []  # per candidate, CODE_FEATURES
+    none_x: list[tuple[float, ...]] = []  # per case, NONE_FEATURES
     starts: list[int] = []
     good: list[float] = []  # per candidate: 1 when the code is right
     none_good: list[float] = []
@@ -177,17 +177,19 @@ def fit_calibration(rows: list[dict[str, Any]], held: list[Any]) -> Any:
         if row["code"] != "NONE" and not any(right):
             continue  # neither part proposed the code: no weights can fix that
         starts.append(len(code_x))
-        code_x.extend(zip(found.model, found.phrases, found.top, strict=True))
+        code_x.extend(found.rows)
         good.extend(float(r) for r in right)
-        none_x.append([found.none_model, found.none_phrases, found.weak, found.refuses])
+        none_x.append(found.none_row)
         none_good.append(float(row["code"] == "NONE"))
-    cx, nx = np.array(code_x).reshape(-1, 3), np.array(none_x)
+    cx = np.array(code_x).reshape(-1, len(CODE_FEATURES))
+    nx = np.array(none_x).reshape(-1, len(NONE_FEATURES))
     g, ng = np.array(good), np.array(none_good)
     case_of = np.repeat(np.arange(len(starts)), np.diff([*starts, len(code_x)]))
 
     def loss(w: Any) -> float:
-        s = cx @ np.array([w[0], w[1], w[2]])
-        n = nx @ np.array([w[0], w[3], w[4], w[5]]) + w[6]
+        cal = Calibration.from_vector(w)
+        s = cx @ np.array(cal.code_weights())
+        n = nx @ np.array(cal.none_weights()) + cal.none_bias
         peak = n.copy()
         np.maximum.at(peak, case_of, s)
         es, en = np.exp(s - peak[case_of]), np.exp(n - peak)
@@ -195,10 +197,11 @@ def fit_calibration(rows: list[dict[str, Any]], held: list[Any]) -> Any:
         right = en * ng + np.bincount(case_of, weights=es * g, minlength=len(n))
         return float(-np.log(right / z + 1e-12).mean() + 1e-3 * np.dot(w, w))
 
-    start = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 0.0, 0.0])
+    start = np.array(
+        [1.0 if name in ("model", "lexicon", "abstain", "weak") else 0.0 for name in Calibration.FITTED]
+    )
     found = minimize(loss, start, method="Powell", options={"maxiter": 20000, "xtol": 1e-4, "ftol": 1e-8})
-    a, b, c, d, e, f, h = (round(float(v), 4) for v in found.x)
-    return Calibration(model=a, lexicon=b, top=c, abstain=d, weak=e, refuses=f, none_bias=h)
+    return Calibration.from_vector([round(float(x), 4) for x in found.x])
 
 
 def report(rows: list[dict[str, Any]], held: list[Any], calibration: Any) -> None:
@@ -243,8 +246,8 @@ def main() -> int:
     ap.add_argument("--skip-unknown", action="store_true", help="skip rows for codes the catalog lacks")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--c", type=float, default=4.0, help="inverse regularisation strength")
-    ap.add_argument("--prune", type=float, default=0.02, help="drop centred weights below this")
-    ap.add_argument("--per-feature", type=int, default=16, help="keep at most this many weights per feature")
+    ap.add_argument("--prune", type=float, default=0.05, help="drop centred weights below this")
+    ap.add_argument("--per-feature", type=int, default=12, help="keep at most this many weights per feature")
     ap.add_argument("--min-count", type=int, default=1, help="features seen fewer times are dropped")
     args = ap.parse_args()
 
@@ -264,7 +267,11 @@ def main() -> int:
     today = dt.date(2026, 12, 1)
     known = {c.code for c in catalog if "PT" in c.disciplines and c.is_active(today)}
     files = corpus_files(args.corpus)
-    rows = read_corpus(files, known, args.skip_unknown) + catalog_rows(catalog, today)
+    rows = read_corpus(files, known, args.skip_unknown)
+    # the corpus decides which codes are classes: the catalog's own words join only
+    # codes it teaches (acupuncture, for one, is in the catalog but taught as "no code")
+    taught = {row["code"] for row in rows}
+    rows += [row for row in catalog_rows(catalog, today) if row["code"] in taught]
     print(f"{len(rows)} descriptions from {len(files)} file(s) and the catalog", file=sys.stderr)
 
     from ptcpt.classifier import Classifier

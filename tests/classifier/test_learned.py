@@ -15,9 +15,9 @@ from ptcpt.classifier._learned import (
     LinearModel,
     decode,
     encode,
-    feature_spans,
     features,
     load_model,
+    word_features,
 )
 from ptcpt.classifier._text import BOUNDARY, NEGATION, REFUSAL
 from ptcpt.errors import DataError
@@ -50,13 +50,12 @@ def test_a_refusal_marks_every_word_to_the_end_of_its_clause() -> None:
 
 
 @given(st.lists(st.sampled_from(["gait", "pack", "#", BOUNDARY, NEGATION, REFUSAL, "x"]), max_size=30))
-def test_feature_spans_name_the_same_features_in_order(canon: list[str]) -> None:
-    spans = feature_spans(canon)
-    expected = [name for name in features(canon) if name not in (NEGATION, REFUSAL)]
-    assert [name for name, _start, _end in spans] == expected
-    for name, start, end in spans:
-        assert 0 <= start < end <= len(canon)
-        assert canon[end - 1].lstrip("!") == name.split(" ")[-1].lstrip("!")
+def test_word_features_are_the_one_word_features_with_their_place(canon: list[str]) -> None:
+    found = word_features(canon)
+    expected = [name for name in features(canon) if " " not in name and name not in (NEGATION, REFUSAL)]
+    assert [name for name, _at in found] == expected
+    for name, at in found:
+        assert canon[at] == name.lstrip("!")
 
 
 # -- the file format -------------------------------------------------------------------------
@@ -131,5 +130,25 @@ def test_the_bundled_model_records_its_corpus_and_calibration() -> None:
     meta = load_model().meta
     assert isinstance(meta["trained_on"], str) and len(meta["trained_on"]) == 64
     assert isinstance(meta["combine"], dict)
-    assert set(meta["combine"]) == {"model", "lexicon", "abstain", "weak", "none_bias"}
+    assert set(meta["combine"]) >= {"model", "lexicon", "top", "abstain", "weak", "refuses", "none_bias"}
     assert isinstance(meta["vocabulary"], list)
+
+
+@given(
+    st.lists(st.floats(min_value=-7.9, max_value=7.9), min_size=3, max_size=3),
+    st.lists(st.sampled_from(["a", "b", "c", "d"]), max_size=8),
+    st.floats(min_value=-1000, max_value=1000),
+)
+def test_probabilities_are_a_stable_softmax_whatever_the_scale(
+    weights: list[float], names: list[str], shift: float
+) -> None:
+    rows = {name: [(k, w) for k, w in enumerate(weights)] for name in "abc"}
+    model = decode(
+        encode(classes=["X", "Y", NONE], bias=[shift, shift, shift], rows=rows, scale=1 / 4096, meta={})
+    )
+    logits = [shift + sum(w for name in set(names) for k, w in model.row(name) if k == j) for j in range(3)]
+    peak = max(logits)
+    expected = [math.exp(v - peak) for v in logits]
+    found = model.probabilities(names)
+    assert found == pytest.approx([e / sum(expected) for e in expected], rel=1e-9, abs=1e-12)
+    assert all(math.isfinite(p) for p in found)

@@ -40,12 +40,16 @@ def test_the_corpus_is_large_and_covers_every_code_a_pt_bills() -> None:
     catalog = ptcpt.catalog()
     on = dt.date(2026, 12, 1)
     known = {c.code for c in catalog if "PT" in c.disciplines and c.is_active(on)}
+    # acupuncture is in the catalog, but a PT's needling is dry needling (20560/20561):
+    # the corpus teaches acupuncture as "no PT code" (facts.md 1f)
+    taught_as_none = {"97810", "97811", "97813", "97814"}
     rows = train.read_corpus(train.corpus_files([train.DEFAULT_CORPUS]), known)  # type: ignore[attr-defined]
     assert len(rows) >= 6000
     counts: dict[str, int] = {}
     for row in rows:
         counts[row["code"]] = counts.get(row["code"], 0) + 1
-    thin = {code: counts.get(code, 0) for code in known if counts.get(code, 0) < 60}
+    thin = {code: counts.get(code, 0) for code in known - taught_as_none if counts.get(code, 0) < 60}
+    assert not taught_as_none & counts.keys()
     assert not thin, f"codes with fewer than 60 training descriptions: {thin}"
     assert counts["NONE"] >= 300
     kinds = {row["kind"] for row in rows}
@@ -57,13 +61,25 @@ def test_a_practice_can_train_its_own_model(tmp_path: pathlib.Path) -> None:
     corpus = tmp_path / "notes.jsonl"
     lines = []
     for n in range(8):
-        lines.append({"text": f"balance board drills round {n} with eyes closed", "code": "97112", "kind": "note"})
+        lines.append(
+            {"text": f"balance board drills round {n} with eyes closed", "code": "97112", "kind": "note"}
+        )
         lines.append({"text": f"leg press and hamstring curls set {n}", "code": "97110", "kind": "note"})
         lines.append({"text": f"front desk sold a foam roller number {n}", "code": "NONE", "kind": "plain"})
     corpus.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
     out = tmp_path / "mine.bin"
     done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--corpus", str(corpus), "--calibration", "--folds", "2", "--out", str(out)],
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--corpus",
+            str(corpus),
+            "--calibration",
+            "--folds",
+            "2",
+            "--out",
+            str(out),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

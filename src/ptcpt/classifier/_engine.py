@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import time
 from typing import TYPE_CHECKING, Literal
 
 from ptcpt.classifier import _families, _lexicon
 from ptcpt.classifier._combine import Calibration, Candidates, candidates, likely
-from ptcpt.classifier._learned import NONE, LinearModel, feature_spans, features, load_model
+from ptcpt.classifier._learned import NONE, LinearModel, features, load_model, word_features
 from ptcpt.classifier._match import Concepts, PhraseIndex
 from ptcpt.classifier._rank import NO_SUGGESTIONS, Dates, evidence_words, rank
-from ptcpt.classifier._text import Normaliser, Tokens
+from ptcpt.classifier._text import BOUNDARY, MAX_CHARS, Normaliser, Tokens
 from ptcpt.classifier._values import Suggestion, Suggestions, Term
 from ptcpt.classifier._vocab import Lexicon, load_lexicon
 from ptcpt.errors import DataError
@@ -36,6 +37,10 @@ if TYPE_CHECKING:
 __all__ = ["Classifier"]
 
 _MAX_EVIDENCE = 5
+#: A code named by number: five digits, or four digits and a letter either side
+#: ("97110", "G0283", "0552T"), standing alone.
+_CODE_MENTION = re.compile(r"(?<![\w.])(\d{5}|\d{4}[a-zA-Z]|[a-zA-Z]\d{4})(?![\w.])")
+_HAS_DIGIT = re.compile(r"\d{4}")
 #: A word the model weighs at least this much for a code is shown as evidence for it.
 _EVIDENCE_WEIGHT = 0.5
 
@@ -213,16 +218,15 @@ class Classifier:
         if model is None:
             scores = self._phrase_scores(tokens, medicare, on)[0]
             return rank(scores, tokens, top, self._codes) if scores.raw else NO_SUGGESTIONS
-        spans = feature_spans(canon)
-        found, scores = self._candidates(model, [span[0] for span in spans], tokens, medicare, on)
+        found, scores = self._candidates(model, features(canon), tokens, medicare, on, text)
         pairs, none = found.scored(self._calibration)
         if not pairs or none >= pairs[0][1]:
             return NO_SUGGESTIONS
         peak = pairs[0][1]
         exp = math.exp
-        total = exp(none - peak) + sum(exp(value - peak) for _code, value in pairs)
+        total = exp(none - peak) + sum([exp(value - peak) for _code, value in pairs])
         chosen = pairs[:top]
-        words = self._evidence([code for code, _value in chosen], scores, spans, tokens)
+        words = self._evidence([code for code, _value in chosen], scores, tokens)
         codes = self._codes
         suggestions = [
             Suggestion._trusted(codes[code], min(1.0, max(exp(value - peak) / total, 1e-6)), words[code])
@@ -251,12 +255,13 @@ class Classifier:
         tokens: Tokens,
         medicare: bool | None,
         on: dt.date,
+        text: str = "",
     ) -> tuple[Candidates, _lexicon.Scores]:
         """Both parts' view of the codes in play, family decisions applied."""
         scores, concepts, before = self._phrase_scores(tokens, medicare, on)
-        probabilities = model.probabilities(names)
+        odds, total = model.odds(names)
         classes = model.classes
-        chances = likely(probabilities)
+        chances = likely(odds, total)
         in_play = [classes[at] for at in chances]
         in_play.extend(before)
         index = self._family_index
@@ -266,7 +271,23 @@ class Classifier:
             reading = _families.Reading(concepts, tokens, medicare, before)
             decided = _families.decisions(index, in_play, reading)
         moves = self._dates.view(on)[1]
-        return candidates(scores, probabilities, chances, model, moves, decided), scores
+        size = len(tokens.canon) - tokens.canon.count(BOUNDARY)
+        named = self._named(text, moves) if text else frozenset()
+        return candidates(scores, odds, total, chances, model, moves, decided, size, named), scores
+
+    def _named(self, text: str, moves: Mapping[str, tuple[str, ...]]) -> frozenset[str]:
+        """The catalog codes ``text`` names by number, as billable on the day."""
+        found = _CODE_MENTION.findall(text[:MAX_CHARS]) if _HAS_DIGIT.search(text) else ()
+        if not found:
+            return frozenset()
+        codes = self._codes
+        named: set[str] = set()
+        for written in found:
+            code = written.upper()
+            if code in codes:
+                targets = moves.get(code)
+                named.update((code,) if targets is None else targets[:1])
+        return frozenset(named)
 
     def _explain(self, text: str, on: dt.date) -> Candidates | None:
         """What both parts say about ``text`` before they are combined (None: no words,
@@ -274,10 +295,10 @@ class Classifier:
         tokens = self._norm.tokens(text)
         if not tokens.canon or self._model is None:
             return None
-        return self._candidates(self._model, features(tokens.canon), tokens, None, on)[0]
+        return self._candidates(self._model, features(tokens.canon), tokens, None, on, text)[0]
 
     def _evidence(
-        self, codes: list[str], scores: _lexicon.Scores, spans: list[tuple[str, int, int]], tokens: Tokens
+        self, codes: list[str], scores: _lexicon.Scores, tokens: Tokens
     ) -> dict[str, tuple[str, ...]]:
         """Per code: the phrase list's words, then the words the model weighed most
         (neighbouring words joined: "hot pack")."""
@@ -286,20 +307,23 @@ class Classifier:
         if model is None:
             return found
         number = model.class_number
+        # the model's words fill in where the phrase list said little: fewer than two
+        # words for the best code, none for the others
         wanted = [
-            (number[code], code) for code in codes if len(found[code]) < _MAX_EVIDENCE and code in number
+            (number[code], code)
+            for place, code in enumerate(codes)
+            if len(found[code]) < (2 if place == 0 else 1) and code in number
         ]
         if not wanted:
             return found
         weights = model.weights
-        words = [(weights(name), start) for name, start, end in spans if end - start == 1]
+        words = [(weights(name), start) for name, start in word_features(tokens.canon)]
         for at, code in wanted:
-            strong = sorted(
-                ((row[at], start) for row, start in words if row.get(at, 0.0) >= _EVIDENCE_WEIGHT),
-                reverse=True,
-            )[:_MAX_EVIDENCE]
+            strong = [(row[at], start) for row, start in words if at in row and row[at] >= _EVIDENCE_WEIGHT]
             if not strong:
                 continue
+            strong.sort(reverse=True)
+            del strong[_MAX_EVIDENCE:]
             rank = {start: place for place, (_weight, start) in enumerate(strong)}
             runs: list[tuple[int, int, int]] = []  # (best place, start, end)
             source, until = tokens.source, tokens.until

@@ -425,9 +425,23 @@ def _decide_compression(r: Reading) -> str | None:
     )
 
 
-def _decide_management(r: Reading) -> str | None:
-    minutes = _most(r.tokens, ("min",))
-    return None if not minutes else "98979" if 10 <= minutes < 20 else "98980" if minutes >= 20 else None
+def _by_minutes(*bands: tuple[float, float, str]) -> Callable[[Reading], str | None]:
+    """A decision by the largest number of minutes the text states: the code of the
+    band ``(low, high, code)`` it falls in (low <= minutes < high); None when no
+    minutes are stated or they fall in no band."""
+
+    def decide(r: Reading) -> str | None:
+        minutes = _most(r.tokens, ("min",))
+        if minutes:
+            for low, high, code in bands:
+                if low <= minutes < high:
+                    return code
+        return None
+
+    return decide
+
+
+_decide_management = _by_minutes((10, 20, "98979"), (20, 40, "98980"))
 
 
 def _decide_encounter(r: Reading) -> str | None:
@@ -456,7 +470,19 @@ FAMILIES: tuple[Family, ...] = (
     Family(
         "RTM device supply", ("98977", "98985", "98976", "98984"), lambda r: _rtm_supply(r.concepts, r.tokens)
     ),
-    Family("RTM management by minutes", ("98979", "98980"), _decide_management),
+    Family("RTM management by minutes", ("98979", "98980", "98981"), _decide_management),
+    Family(
+        "telephone assessment by minutes",
+        ("98966", "98967", "98968"),
+        _by_minutes((5, 11, "98966"), (11, 21, "98967"), (21, 240, "98968")),
+    ),
+    Family(
+        "online digital assessment by minutes",
+        ("98970", "98971", "98972"),
+        _by_minutes((5, 11, "98970"), (11, 21, "98971"), (21, 600, "98972")),
+    ),
+    Family("cognitive intervention by minutes", ("97129", "97130"), _by_minutes((8, 23, "97129"))),
+    Family("caregiver training by minutes", ("97550", "97551"), _by_minutes((16, 38, "97550"))),
 )
 
 

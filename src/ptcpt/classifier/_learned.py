@@ -34,7 +34,7 @@ from ptcpt.errors import DataError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
 
-__all__ = ["MODEL_FILE", "NONE", "LinearModel", "feature_spans", "features", "load_model"]
+__all__ = ["MODEL_FILE", "NONE", "LinearModel", "features", "load_model", "word_features"]
 
 #: The bundled weights (see :func:`load_model`).
 MODEL_FILE = "classifier_model.bin"
@@ -79,31 +79,23 @@ def features(canon: Sequence[str]) -> list[str]:
     return found
 
 
-def feature_spans(canon: Sequence[str]) -> list[tuple[str, int, int]]:
-    """:func:`features` with the token span each came from (for showing evidence)."""
-    found: list[tuple[str, int, int]] = []
-    previous = ""
-    previous_at = 0
+def word_features(canon: Sequence[str]) -> list[tuple[str, int]]:
+    """The one-word features of :func:`features` with the token each came from (for
+    showing evidence: neighbouring words are joined again when both weigh)."""
+    found: list[tuple[str, int]] = []
     negated = refused = False
     for at, token in enumerate(canon):
         if token == BOUNDARY:
-            previous = ""
             negated = refused = False
-            continue
-        if token == NEGATION:
+        elif token == NEGATION:
             negated = True
-            continue
-        if token == REFUSAL:
+        elif token == REFUSAL:
             refused = True
-            continue
-        if negated or refused:
-            token = NEGATED + token
-            negated = False
-        found.append((token, at, at + 1))
-        if previous:
-            found.append((previous + " " + token, previous_at, at + 1))
-        previous = token
-        previous_at = at
+        else:
+            if negated or refused:
+                token = NEGATED + token
+                negated = False
+            found.append((token, at))
     return found
 
 
@@ -186,9 +178,10 @@ class LinearModel:
         self._rows[name] = made
         return made
 
-    def probabilities(self, names: Iterable[str]) -> list[float]:
-        """The probability of each class (in the order of :attr:`classes`) for a
-        description with features ``names``; each distinct feature counts once."""
+    def odds(self, names: Iterable[str]) -> tuple[list[float], float]:
+        """Each class's unnormalised probability (in the order of :attr:`classes`) for a
+        description with features ``names``, and their sum; each distinct feature counts
+        once. The classifier divides only the few it needs."""
         total = list(self.bias)
         cached = self._rows.get
         row = self.row
@@ -199,10 +192,17 @@ class LinearModel:
             for number, weight in pairs:
                 total[number] += weight
         peak = max(total)
-        exp = math.exp
-        scored = [exp(value - peak) for value in total]
-        share = 1.0 / sum(scored)
-        return [value * share for value in scored]
+        if -700.0 < peak < 700.0:  # exp stays finite and the sum above 0: no shift needed
+            scored = list(map(math.exp, total))
+        else:
+            exp = math.exp
+            scored = [exp(value - peak) for value in total]
+        return scored, sum(scored)
+
+    def probabilities(self, names: Iterable[str]) -> list[float]:
+        """The probability of each class (in the order of :attr:`classes`)."""
+        scored, total = self.odds(names)
+        return [value / total for value in scored]
 
     def weights(self, name: str) -> dict[int, float]:
         """:meth:`row` as a mapping, class number -> weight (for reading single weights)."""

@@ -54,6 +54,8 @@ _SLASH_WORDS = {
 }
 _TICK = re.compile(r"(\d+)\s*[\u2019']")
 _ONE_TO_ONE = re.compile(r"(?<!\d)1\s*:\s*1(?!\d)")
+#: "2:1", "4:1": patients to one therapist, the clinic's shorthand for a group.
+_MANY_TO_ONE = re.compile(r"(?<![\d:])([2-9]|1[0-9])\s*:\s*1(?![\d:])")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[.;:!?,()\[\]\n]")
 _BOUNDARY_CHARS = frozenset(".;:!?,()[]\n")
 #: Two clause boundaries in a row, as they show in the joined canonical tokens: no other
@@ -232,6 +234,7 @@ class Normaliser:
             text = _TICK.sub(_tick, text)
         if ":" in text and "1" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
+            text = _MANY_TO_ONE.sub(r" \1 patients group ", text)
         if "+" in text:
             text = text.replace("+", " plus ")
         if "&" in text:
