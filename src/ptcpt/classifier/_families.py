@@ -425,12 +425,18 @@ def _decide_compression(r: Reading) -> str | None:
     )
 
 
+#: Words that make a stated time the add-on's, not the whole service's.
+_ADD_ON_WORDS = frozenset({"additional", "extra", "next", "beyond", "further", "remain", "another", "past"})
+
+
 def _by_minutes(*bands: tuple[float, float, str]) -> Callable[[Reading], str | None]:
     """A decision by the largest number of minutes the text states: the code of the
     band ``(low, high, code)`` it falls in (low <= minutes < high); None when no
     minutes are stated or they fall in no band."""
 
     def decide(r: Reading) -> str | None:
+        if not _ADD_ON_WORDS.isdisjoint(r.tokens.canon):
+            return None  # "the additional 15 minutes": the add-on, however long
         minutes = _most(r.tokens, ("min",))
         if minutes:
             for low, high, code in bands:
