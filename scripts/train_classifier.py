@@ -116,6 +116,13 @@ def catalog_rows(catalog: Any, on: Any) -> list[dict[str, Any]]:
     return rows
 
 
+#: The phrase list and shorthand shape the features and the combination: a model is
+#: trained on them as much as on the corpus.
+VOCABULARY = [
+    ROOT / "src" / "ptcpt" / "data" / name for name in ("terms.toml", "shorthand.toml", "known_words.txt")
+]
+
+
 def digest(files: list[pathlib.Path]) -> str:
     sha = hashlib.sha256()
     for path in files:
@@ -316,7 +323,7 @@ def main() -> int:
 
     meta: dict[str, Any] = {
         "format": 1,
-        "trained_on": digest([*files, *corpus_files(args.calibration)]),
+        "trained_on": digest([*files, *corpus_files(args.calibration), *VOCABULARY]),
         "corpus_rows": len(rows),
         "settings": {
             "c": args.c,

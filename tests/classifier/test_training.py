@@ -25,11 +25,13 @@ def script() -> object:
     return module
 
 
-def test_the_bundled_model_was_trained_on_the_corpus_in_the_repository() -> None:
+def test_the_bundled_model_was_trained_on_the_corpus_and_vocabulary_in_the_repository() -> None:
     train = script()
     files = train.corpus_files([train.DEFAULT_CORPUS, train.DEFAULT_CALIBRATION])  # type: ignore[attr-defined]
+    files += train.VOCABULARY  # type: ignore[attr-defined]
     assert load_model().meta["trained_on"] == train.digest(files), (  # type: ignore[attr-defined]
-        "the corpus changed since the model was trained: run python scripts/train_classifier.py"
+        "the corpus or the phrase list changed since the model was trained: "
+        "run python scripts/train_classifier.py"
     )
 
 
