@@ -33,6 +33,7 @@ from ptcpt.classifier._text import stem
 from ptcpt.classifier._vocab import load_lexicon
 from ptcpt.cli import main
 from ptcpt.errors import DataError
+from ptcpt.payers import PayerProfile
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -201,6 +202,25 @@ def test_minutes_break_a_tie_between_named_services() -> None:
     assert top("TE 8'; NMR 25'") == "97112"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("phone call with an established patient about a flare-up, 7 min", "98966"),
+        ("phone call with an established patient about a flare-up, 15 min", "98967"),
+        ("phone call with an established patient about a flare-up, 25 min", "98968"),
+        ("patient portal online assessment, 16 minutes over 7 days", "98971"),
+    ],
+)
+def test_time_based_families_follow_the_minutes(text: str, expected: str) -> None:
+    assert top(text) == expected
+
+
+def test_patients_to_one_therapist_is_a_group() -> None:
+    assert "group" in norm("3:1 TE circuit in the gym")
+    assert top("3:1 TE circuit in the gym, 30 min") == "97150"
+    assert "group" not in norm("appt at 2:15, 1:1 TE")
+
+
 def test_one_on_one_overrides_a_head_count() -> None:
     assert top("clinic was crowded, still 1:1 the whole time: leg press and calf raises") == "97110"
 
@@ -226,6 +246,16 @@ class TestPayers:
 
     def test_unknown_payer_ranks_both(self) -> None:
         assert codes(self.TEXT)[:2] == ["97014", "G0283"]
+
+    def test_a_payer_profile_decides_by_its_medicare_rules(self) -> None:
+        follows = PayerProfile(id="acme-senior", name="Acme Senior", medicare_rules=True)
+        other = PayerProfile(id="acme", name="Acme", medicare_rules=False)
+        assert top(self.TEXT, payer=follows) == "G0283"
+        assert top(self.TEXT, payer=other) == "97014"
+
+    def test_an_unknown_payer_id_is_an_error_naming_the_known(self) -> None:
+        with pytest.raises(ValueError, match="known payers: .*medicare"):
+            classify(self.TEXT, payer="nosuchpayer")
 
     def test_attended_stimulation_is_97032_for_every_payer(self) -> None:
         text = "Russian stimulation to the quads with the therapist adjusting intensity throughout"
@@ -391,13 +421,19 @@ def test_bad_options_raise() -> None:
 class TestTerms:
     def test_extra_terms_extend_the_vocabulary(self) -> None:
         plain = Classifier()
-        extended = Classifier([Term("blood flow restriction", code="97110", weight=6, source="acme")])
-        assert plain.classify("blood flow restriction session") == ()
-        assert extended.classify("blood flow restriction session")[0].code.code == "97110"
+        extended = Classifier([Term("zorbex drills", code="97110", weight=6, source="acme")])
+        assert plain.classify("zorbex drills session", on=TODAY) == ()
+        assert extended.classify("zorbex drills session", on=TODAY)[0].code.code == "97110"
+
+    def test_a_plugin_term_outweighs_the_bundled_model(self) -> None:
+        text = "gait training 200 ft with rolling walker"
+        assert top(text) == "97116"
+        extended = Classifier([Term("rolling walker", code="97530", weight=8, source="acme")])
+        assert extended.classify(text, on=TODAY)[0].code.code == "97530"
 
     def test_an_abstain_term_silences(self) -> None:
-        extended = Classifier([Term("wellness visit", kind="abstain", weight=10)])
-        assert extended.classify("wellness visit with gait training") == ()
+        extended = Classifier([Term("wellness visit", kind="abstain", weight=10, source="acme")])
+        assert extended.classify("wellness visit with gait training", on=TODAY) == ()
 
     def test_term_validation(self) -> None:
         with pytest.raises(ValueError, match="needs the code"):
@@ -531,6 +567,7 @@ def test_cli_no_fit_exits_1_and_bad_top_exits_2(capsys: pytest.CaptureFixture[st
     assert main(["classify", "MRI of the knee"]) == 1
     assert "no physical-therapy code" in capsys.readouterr().out
     assert main(["classify", "gait", "--top", "0"]) == 2
+    assert main(["classify", "gait", "--payer", "nosuchpayer"]) == 2
 
 
 def test_cli_reads_stdin_as_jsonl() -> None:

@@ -841,6 +841,10 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
+    if args.payer is not None:
+        from ptcpt.engine import default_checker
+
+        _known_payer(default_checker(), args.payer)
     options = {"top": args.top, "payer": args.payer, "on": args.on}
     if args.text != "-":
         suggestions = classify(args.text, **options)

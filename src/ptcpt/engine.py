@@ -305,7 +305,9 @@ class Checker:
                 from ptcpt.classifier import Classifier, default_classifier
 
                 terms = self.plugins.terms()
-                self._classifier = Classifier(extra_terms=terms) if terms else default_classifier()
+                self._classifier = (
+                    Classifier(extra_terms=terms, payers=self.payers) if terms else default_classifier()
+                )
             return self._classifier
 
 

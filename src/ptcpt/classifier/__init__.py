@@ -4,9 +4,11 @@
 :class:`Suggestions` tuple, best first, each :class:`Suggestion` naming the code, a
 score in (0, 1] and the words of the text that led to it; empty when no PT code fits.
 Deterministic, explainable and offline: a curated vocabulary (``data/terms.toml``,
-``data/shorthand.toml``) matched after normalisation, never a model. Plugins add
-vocabulary as :class:`Term` objects through the ``ptcpt_register_terms`` hook and
-build their own :class:`Classifier`. See docs/classifier.md.
+``data/shorthand.toml``) matched after normalisation, checked against a sparse linear
+model trained on ptcpt's own labelled corpus (``data/classifier_model.bin``, rebuilt by
+``scripts/train_classifier.py``). Plugins add vocabulary as :class:`Term` objects
+through the ``ptcpt_register_terms`` hook; a practice can train a model on its own
+notes and pass it with ``Classifier(model=load_model(path))``. See docs/classifier.md.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import functools
 from typing import TYPE_CHECKING
 
 from ptcpt.classifier._engine import Classifier
+from ptcpt.classifier._families import Family, Reading
+from ptcpt.classifier._learned import LinearModel, load_model
 from ptcpt.classifier._rank import CONFIDENT, MIN_EVIDENCE
 from ptcpt.classifier._values import Suggestion, Suggestions, Term, TermKind
 
@@ -22,10 +26,15 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Iterable
 
+    from ptcpt.payers import PayerProfile
+
 __all__ = [
     "CONFIDENT",
     "MIN_EVIDENCE",
     "Classifier",
+    "Family",
+    "LinearModel",
+    "Reading",
     "Suggestion",
     "Suggestions",
     "Term",
@@ -33,6 +42,7 @@ __all__ = [
     "classify",
     "classify_many",
     "default_classifier",
+    "load_model",
 ]
 
 
@@ -42,14 +52,17 @@ def default_classifier() -> Classifier:
     return Classifier()
 
 
-def classify(text: str, *, top: int = 3, payer: str | None = None, on: dt.date | None = None) -> Suggestions:
+def classify(
+    text: str, *, top: int = 3, payer: PayerProfile | str | None = None, on: dt.date | None = None
+) -> Suggestions:
     """Ranked PT codes for a description of a service; empty when none fits.
 
-    ``top`` caps the number of suggestions; ``payer`` ("medicare", "commercial", ...)
-    decides payer-specific codes (unattended e-stim is G0283 for Medicare, 97014
+    ``top`` caps the number of suggestions; ``payer`` (a :class:`~ptcpt.PayerProfile`
+    or a registered payer id such as "medicare" or "commercial") decides payer-specific
+    codes (unattended e-stim is G0283 for a payer that follows Medicare's rules, 97014
     otherwise), and when None a payer named in the text counts; ``on`` is the date of
     service (default today), and a code not billable that day is never suggested.
-    Raises TypeError for a non-string ``text``.
+    Raises TypeError for a non-string ``text`` and ValueError for an unknown payer id.
     """
     if not isinstance(text, str):
         raise TypeError(f"classify needs the description as a str, got {type(text).__name__}")
@@ -57,7 +70,7 @@ def classify(text: str, *, top: int = 3, payer: str | None = None, on: dt.date |
 
 
 def classify_many(
-    texts: Iterable[str], *, top: int = 3, payer: str | None = None, on: dt.date | None = None
+    texts: Iterable[str], *, top: int = 3, payer: PayerProfile | str | None = None, on: dt.date | None = None
 ) -> list[Suggestions]:
     """:func:`classify` for many descriptions, in order; the same answers as one at a time."""
     return default_classifier().classify_many(texts, top=top, payer=payer, on=on)

@@ -12,12 +12,15 @@ the steps here pick the member and give the others decreasing shares.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable, Mapping
+
+import attrs
 
 from ptcpt.classifier._lexicon import Scores, frames, minutes
 from ptcpt.classifier._match import Concepts
 from ptcpt.classifier._text import NUMBER, Tokens
 
-__all__ = ["FAMILY_CODES", "resolve"]
+__all__ = ["FAMILIES", "FAMILY_CODES", "Family", "Reading", "by_member", "decisions", "resolve"]
 
 _EVAL_FAMILY = ("97161", "97162", "97163")
 _TAPING = ("29200", "29240", "29260", "29280", "29520", "29530", "29540", "29550")
@@ -124,39 +127,48 @@ def _remote_monitoring(scores: Scores, features: Concepts, tokens: Tokens) -> No
         target = max(specific, key=lambda c: (raw[c], c))
         scores.move("98975", target)
     if "98980" in raw:
-        minutes = [
-            tokens.value(i) or 0.0
-            for i in range(len(tokens.canon) - 1)
-            if tokens.canon[i] == NUMBER and tokens.canon[i + 1] == "min"
-        ]
-        total = max(minutes, default=0.0)
+        total = _most(tokens, ("min",))
         if 10 <= total < 20:
             scores.set_family("98979", ("98979", "98980"), raw.pop("98980"), spread=0.7)
             scores.evidence["98979"] = scores.evidence.get("98980", [])
         elif total >= 40:
             raw["98981"] = raw["98980"] * 0.6
     if "98977" in raw:
-        days = [
-            tokens.value(i) or 0.0
-            for i in range(len(tokens.canon) - 1)
-            if tokens.canon[i] == NUMBER and tokens.canon[i + 1] in ("day", "days")
-        ]
-        short = bool(days) and 2 <= max(days) <= 15
-        if features.get("rtm:respiratory"):
-            chosen = "98984" if short else "98976"
-        elif features.get("rtm:cbt"):
-            chosen = "98978"
-        else:
-            chosen = "98985" if short else "98977"
+        chosen = _rtm_supply(features, tokens) or "98977"
         if chosen != "98977":
             scores.move("98977", chosen)
 
 
-def _evaluation(scores: Scores, features: Concepts, tokens: Tokens) -> None:
-    raw = scores.raw
-    if raw.get("97164", 0.0) >= raw["97161"]:
-        raw["97164"] += raw.pop("97161") * 0.5
-        return
+def _most(tokens: Tokens, units: tuple[str, ...]) -> float:
+    """The largest number written right before one of ``units`` (0: none)."""
+    canon = tokens.canon
+    return max(
+        (
+            tokens.value(i) or 0.0
+            for i in range(len(canon) - 1)
+            if canon[i] == NUMBER and canon[i + 1] in units
+        ),
+        default=0.0,
+    )
+
+
+def _rtm_supply(features: Concepts, tokens: Tokens) -> str | None:
+    """The device-supply code by device kind and days of data (None: not said)."""
+    days = _most(tokens, ("day", "days"))
+    short = 2 <= days <= 15
+    if features.get("rtm:respiratory"):
+        return "98984" if short else "98976"
+    if features.get("rtm:cbt"):
+        return "98978"
+    if days:
+        return "98985" if short else "98977"
+    return None
+
+
+def documented_level(features: Concepts, tokens: Tokens) -> int | None:
+    """The evaluation level (1 low, 2 moderate, 3 high) the described components
+    support, or None when the text describes none. Every component must support the
+    level billed, so the lowest documented one wins."""
     levels: list[int] = []
     presentation = [
         level
@@ -190,9 +202,16 @@ def _evaluation(scores: Scores, features: Concepts, tokens: Tokens) -> None:
     counted = [tokens.value(s) or 0.0 for s, _e in features.get("complexity:systems_count", ())]
     if counted:
         levels.append(3 if max(counted) >= 4 else 2 if max(counted) >= 3 else 1)
-    if levels:
-        level = min(levels)
-    else:
+    return min(levels) if levels else None
+
+
+def _evaluation(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+    raw = scores.raw
+    if raw.get("97164", 0.0) >= raw["97161"]:
+        raw["97164"] += raw.pop("97161") * 0.5
+        return
+    level = documented_level(features, tokens)
+    if level is None:
         systems = {tuple(tokens.canon[s:e]) for s, e in features.get("complexity:systems", ())}
         level = 3 if len(systems) >= 4 else 2 if len(systems) == 3 else 1
     chosen = _EVAL_FAMILY[level - 1]
@@ -203,16 +222,20 @@ def _evaluation(scores: Scores, features: Concepts, tokens: Tokens) -> None:
     scores.set_family(chosen, order, total)
 
 
+def payer_follows_medicare(features: Concepts, medicare: bool | None) -> bool | None:
+    """The payer argument's answer, else a payer named in the text, else None."""
+    if medicare is not None:
+        return medicare
+    if features.get("payers:medicare"):
+        return True
+    if features.get("payers:other"):
+        return False
+    return None
+
+
 def _estim(scores: Scores, features: Concepts, medicare: bool | None) -> None:
     raw = scores.raw
-    if medicare is not None:
-        pass
-    elif features.get("payers:medicare"):
-        medicare = True
-    elif features.get("payers:other"):
-        medicare = False
-    else:
-        medicare = None
+    medicare = payer_follows_medicare(features, medicare)
     wound = bool(features.get("wounds:words")) or "G0281" in raw
     scores.move("G0283", "97014")
     scores.move("G0281", "97014")
@@ -235,7 +258,8 @@ def _estim(scores: Scores, features: Concepts, medicare: bool | None) -> None:
     scores.set_family(order[0], order, total, spread=0.7 if medicare is not None else 0.9)
 
 
-def _dry_needling(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+def muscle_count(features: Concepts, tokens: Tokens) -> int:
+    """How many muscles the text says were needled (0: it does not say)."""
     count = len({tuple(tokens.canon[s:e]) for s, e in features.get("muscles:names", ())})
     if count and any(tokens.canon[i] == "bilateral" for i in range(len(tokens.canon))):
         count *= 2
@@ -245,7 +269,11 @@ def _dry_needling(scores: Scores, features: Concepts, tokens: Tokens) -> None:
             count = max(count, int(value))
     if features.get("muscles:many_phrases"):
         count = max(count, 3)
-    chosen = "20561" if count >= 3 else "20560"
+    return count
+
+
+def _dry_needling(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+    chosen = "20561" if muscle_count(features, tokens) >= 3 else "20560"
     total = scores.raw.pop("20560")
     scores.evidence[chosen] = scores.evidence.pop("20560", [])
     scores.set_family(chosen, ("20560", "20561"), total, spread=0.7)
@@ -266,12 +294,18 @@ def _taping(scores: Scores, features: Concepts) -> None:
     scores.set_family(order[0], order, total)
 
 
-def _negative_pressure(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+def wound_area(features: Concepts, tokens: Tokens) -> float | None:
+    """The largest wound area the text states, in square centimetres (None: none)."""
     area: float | None = None
     for start, end in features.get("wounds:area_phrases", ()):
         numbers = [v for v in map(tokens.value, range(start, end)) if v is not None]
         if numbers:
             area = max(area or 0.0, math.prod(numbers))
+    return area
+
+
+def _negative_pressure(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+    area = wound_area(features, tokens)
     for small, large in (("97605", "97606"), ("97607", "97608")):
         if small in scores.raw:
             chosen = large if area is not None and area > 50 else small
@@ -280,16 +314,208 @@ def _negative_pressure(scores: Scores, features: Concepts, tokens: Tokens) -> No
             scores.set_family(chosen, (chosen, large if chosen == small else small), total)
 
 
-def _education(scores: Scores, features: Concepts, tokens: Tokens) -> None:
-    size = 1
+def group_size(features: Concepts, tokens: Tokens) -> int | None:
+    """How many patients the text says were taught together (None: it does not say)."""
+    size: int | None = None
     if features.get("groups:words"):
         size = 2
     for start, end in features.get("groups:size_phrases", ()):
         numbers = [v for v in map(tokens.value, range(start, end)) if v is not None]
         if numbers:
-            size = max(size, int(numbers[0]))
+            size = max(size or 0, int(numbers[0]))
+    return size
+
+
+def _education(scores: Scores, features: Concepts, tokens: Tokens) -> None:
+    size = group_size(features, tokens) or 1
     chosen = "98960" if size < 2 else "98961" if size <= 4 else "98962"
     total = scores.raw.pop("98960")
     scores.evidence[chosen] = scores.evidence.pop("98960", [])
     scores.raw.pop("97150", None)
     scores.set_family(chosen, (chosen, "98961", "98960"), total)
+
+
+# -- the registry ---------------------------------------------------------------------------
+class Reading:
+    """What a family's decision reads: the concepts seen, the tokens, the payer (does it
+    follow Medicare's coding? None: not known) and the phrase list's evidence per code
+    after its own family steps."""
+
+    __slots__ = ("concepts", "medicare", "phrases", "tokens")
+
+    def __init__(
+        self,
+        concepts: Concepts,
+        tokens: Tokens,
+        medicare: bool | None,
+        phrases: Mapping[str, float] | None = None,
+    ) -> None:
+        self.concepts = concepts
+        self.tokens = tokens
+        self.medicare = medicare
+        self.phrases: Mapping[str, float] = {} if phrases is None else phrases
+
+
+def _members(value: Iterable[str]) -> tuple[str, ...]:
+    found = tuple(value)
+    if len(found) < 2 or not all(isinstance(code, str) for code in found):
+        raise ValueError(f"members: a family needs two or more code strings, got {found!r}")
+    return found
+
+
+@attrs.frozen
+class Family:
+    """Codes that differ only by a fact the description states, and how to read it.
+
+    ``decide`` returns the member the description points to, or None when it does not
+    say (then the evidence for each member decides). The classifier gives a decided
+    member the model's belief in all its siblings. Plugins can pass their own families
+    to :class:`ptcpt.classifier.Classifier` (``families=``).
+    """
+
+    name: str
+    members: tuple[str, ...] = attrs.field(converter=_members)
+    decide: Callable[[Reading], str | None]
+
+
+def _decide_level(r: Reading) -> str | None:
+    level = documented_level(r.concepts, r.tokens)
+    return None if level is None else _EVAL_FAMILY[level - 1]
+
+
+def _decide_estim(r: Reading) -> str:
+    """G0283 (G0281 beside a wound) for a payer that follows Medicare; 97014 for any
+    other payer, and when the payer is not known (the code every payer recognises;
+    G0283 stays close behind as the phrase list's second)."""
+    medicare = payer_follows_medicare(r.concepts, r.medicare)
+    wound = bool(r.concepts.get("wounds:words"))
+    if medicare:
+        return "G0281" if wound else "G0283"
+    return "G0281" if wound and medicare is None else "97014"
+
+
+def _decide_needling(r: Reading) -> str | None:
+    count = muscle_count(r.concepts, r.tokens)
+    return None if not count else "20561" if count >= 3 else "20560"
+
+
+def _decide_area(small: str, large: str) -> Callable[[Reading], str | None]:
+    def decide(r: Reading) -> str | None:
+        area = wound_area(r.concepts, r.tokens)
+        return None if area is None else large if area > 50 else small
+
+    return decide
+
+
+def _decide_education(r: Reading) -> str | None:
+    size = group_size(r.concepts, r.tokens)
+    return None if size is None else "98960" if size < 2 else "98961" if size <= 4 else "98962"
+
+
+def _decide_taping(r: Reading) -> str | None:
+    named = [code for code in _TAPING if r.concepts.get(f"regions:{code}")]
+    return named[0] if len(named) == 1 else None
+
+
+def _decide_compression(r: Reading) -> str | None:
+    if r.concepts.get("regions:arm"):
+        return "29584"
+    return (
+        "29581" if any(r.concepts.get(f"regions:{c}") for c in ("29520", "29530", "29540", "29550")) else None
+    )
+
+
+#: Words that make a stated time the add-on's, not the whole service's.
+_ADD_ON_WORDS = frozenset({"additional", "extra", "next", "beyond", "further", "remain", "another", "past"})
+
+
+def _by_minutes(*bands: tuple[float, float, str]) -> Callable[[Reading], str | None]:
+    """A decision by the largest number of minutes the text states: the code of the
+    band ``(low, high, code)`` it falls in (low <= minutes < high); None when no
+    minutes are stated or they fall in no band."""
+
+    def decide(r: Reading) -> str | None:
+        if not _ADD_ON_WORDS.isdisjoint(r.tokens.canon):
+            return None  # "the additional 15 minutes": the add-on, however long
+        minutes = _most(r.tokens, ("min",))
+        if minutes:
+            for low, high, code in bands:
+                if low <= minutes < high:
+                    return code
+        return None
+
+    return decide
+
+
+_decide_management = _by_minutes((10, 20, "98979"), (20, 40, "98980"))
+
+
+def _decide_encounter(r: Reading) -> str | None:
+    """Initial or follow-up orthotic/prosthetic encounter, as the phrase list read it:
+    follow-up words ("existing", "adjustment", "recheck") make it 97763, first-visit
+    words ("new", "first fitting") take 97763 out of play."""
+    raw = r.phrases
+    follow_up = raw.get("97763", 0.0)
+    initial = max(("97760", "97761"), key=lambda code: (raw.get(code, 0.0), code))
+    if follow_up > 0 and follow_up >= raw.get(initial, 0.0):
+        return "97763"
+    return initial if raw.get(initial, 0.0) > 0 else None
+
+
+#: The families the classifier knows without plugins.
+FAMILIES: tuple[Family, ...] = (
+    Family("evaluation level", _EVAL_FAMILY, _decide_level),
+    Family("unattended e-stim by payer", ("97014", "G0283", "G0281"), _decide_estim),
+    Family("dry needling by muscles", ("20560", "20561"), _decide_needling),
+    Family("orthotic or prosthetic encounter", ("97760", "97761", "97763"), _decide_encounter),
+    Family("durable negative pressure by area", ("97605", "97606"), _decide_area("97605", "97606")),
+    Family("disposable negative pressure by area", ("97607", "97608"), _decide_area("97607", "97608")),
+    Family("self-management education by group size", ("98960", "98961", "98962"), _decide_education),
+    Family("taping by region", _TAPING, _decide_taping),
+    Family("compression by limb", ("29581", "29584"), _decide_compression),
+    Family(
+        "RTM device supply", ("98977", "98985", "98976", "98984"), lambda r: _rtm_supply(r.concepts, r.tokens)
+    ),
+    Family("RTM management by minutes", ("98979", "98980", "98981"), _decide_management),
+    Family(
+        "telephone assessment by minutes",
+        ("98966", "98967", "98968"),
+        _by_minutes((5, 11, "98966"), (11, 21, "98967"), (21, 240, "98968")),
+    ),
+    Family(
+        "online digital assessment by minutes",
+        ("98970", "98971", "98972"),
+        _by_minutes((5, 11, "98970"), (11, 21, "98971"), (21, 600, "98972")),
+    ),
+    Family("cognitive intervention by minutes", ("97129", "97130"), _by_minutes((8, 23, "97129"))),
+    Family("caregiver training by minutes", ("97550", "97551"), _by_minutes((16, 38, "97550"))),
+)
+
+
+def by_member(families: Iterable[Family]) -> dict[str, tuple[Family, ...]]:
+    """Code -> the families it belongs to (looked up once per code in play)."""
+    found: dict[str, list[Family]] = {}
+    for family in families:
+        for code in family.members:
+            found.setdefault(code, []).append(family)
+    return {code: tuple(found_for) for code, found_for in found.items()}
+
+
+def decisions(
+    index: Mapping[str, tuple[Family, ...]], in_play: Iterable[str], reading: Reading
+) -> dict[str, str]:
+    """Member -> the member its family's decision chose, for families with a member
+    ``in_play`` whose decision the description settles (``index`` from :func:`by_member`)."""
+    decided: dict[str, str] = {}
+    asked: set[str] = set()
+    for code in in_play:
+        for family in index.get(code, ()):
+            if family.name in asked:
+                continue
+            asked.add(family.name)
+            chosen = family.decide(reading)
+            if chosen is not None and chosen in family.members:
+                for member in family.members:
+                    if member != chosen:
+                        decided[member] = chosen
+    return decided

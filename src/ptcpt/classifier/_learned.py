@@ -32,9 +32,9 @@ from ptcpt.classifier._text import BOUNDARY, NEGATION, REFUSAL
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
-__all__ = ["MODEL_FILE", "NONE", "LinearModel", "features", "load_model"]
+__all__ = ["MODEL_FILE", "NONE", "LinearModel", "features", "load_model", "word_features"]
 
 #: The bundled weights (see :func:`load_model`).
 MODEL_FILE = "classifier_model.bin"
@@ -79,6 +79,26 @@ def features(canon: Sequence[str]) -> list[str]:
     return found
 
 
+def word_features(canon: Sequence[str]) -> list[tuple[str, int]]:
+    """The one-word features of :func:`features` with the token each came from (for
+    showing evidence: neighbouring words are joined again when both weigh)."""
+    found: list[tuple[str, int]] = []
+    negated = refused = False
+    for at, token in enumerate(canon):
+        if token == BOUNDARY:
+            negated = refused = False
+        elif token == NEGATION:
+            negated = True
+        elif token == REFUSAL:
+            refused = True
+        else:
+            if negated or refused:
+                token = NEGATED + token
+                negated = False
+            found.append((token, at))
+    return found
+
+
 class LinearModel:
     """Sparse per-feature class weights and per-class biases, read-only after loading.
 
@@ -88,13 +108,14 @@ class LinearModel:
     """
 
     __slots__ = (
-        "_bias_exp",
         "_index",
+        "_maps",
         "_offsets",
         "_pairs_class",
         "_pairs_weight",
         "_rows",
         "bias",
+        "class_number",
         "classes",
         "meta",
         "scale",
@@ -119,7 +140,8 @@ class LinearModel:
             raise DataError("feature tables differ in length", file=MODEL_FILE)
         self.classes: tuple[str, ...] = tuple(classes)
         self.bias: tuple[float, ...] = tuple(float(b) for b in bias)
-        self._bias_exp = sum(math.exp(b) for b in self.bias)
+        #: class label -> its number (its place in :attr:`classes`)
+        self.class_number = {label: number for number, label in enumerate(self.classes)}
         self._index = {name: number for number, name in enumerate(names)}
         self._offsets = offsets
         self._pairs_class = pair_classes
@@ -127,6 +149,7 @@ class LinearModel:
         self.scale = scale
         self.meta = meta
         self._rows: dict[str, tuple[tuple[int, float], ...]] = {}
+        self._maps: dict[str, dict[int, float]] = {}
         #: the plain words the model knows (typo correction may aim at them)
         self.vocabulary: frozenset[str] = frozenset(
             name for name in names if " " not in name and name.isalpha()
@@ -136,7 +159,7 @@ class LinearModel:
         return len(self._index)
 
     def row(self, name: str) -> tuple[tuple[int, float], ...]:
-        """The (class number, weight) pairs of feature ``name``; empty when unknown."""
+        """(class number, weight) pairs of feature ``name``; empty when the model lacks it."""
         cached = self._rows.get(name)
         if cached is not None:
             return cached
@@ -147,59 +170,62 @@ class LinearModel:
             start, end = self._offsets[number], self._offsets[number + 1]
             scale = self.scale
             made = tuple(
-                zip(
-                    self._pairs_class[start:end],
-                    [w * scale for w in self._pairs_weight[start:end]],
-                    strict=True,
-                )
+                (c, w * scale)
+                for c, w in zip(self._pairs_class[start:end], self._pairs_weight[start:end], strict=True)
             )
         if len(self._rows) >= _ROW_CACHE_LIMIT:
             self._rows.clear()
         self._rows[name] = made
         return made
 
-    def logits(self, names: Sequence[str]) -> dict[int, float]:
-        """Class number -> summed feature weights (without the bias), for classes any
-        feature touched. Each distinct feature counts once."""
-        total: dict[int, float] = {}
-        get = total.get
+    def odds(self, names: Iterable[str]) -> tuple[list[float], float]:
+        """Each class's unnormalised probability (in the order of :attr:`classes`) for a
+        description with features ``names``, and their sum; each distinct feature counts
+        once. The classifier divides only the few it needs."""
+        total = list(self.bias)
+        cached = self._rows.get
         row = self.row
-        for name in set(names) if len(names) > 1 else names:
-            for number, weight in row(name):
-                total[number] = get(number, 0.0) + weight
-        return total
+        for name in set(names):
+            pairs = cached(name)
+            if pairs is None:
+                pairs = row(name)
+            for number, weight in pairs:
+                total[number] += weight
+        peak = max(total)
+        if -700.0 < peak < 700.0:  # exp stays finite and the sum above 0: no shift needed
+            scored = list(map(math.exp, total))
+        else:
+            exp = math.exp
+            scored = [exp(value - peak) for value in total]
+        return scored, sum(scored)
 
-    def probabilities(self, names: Sequence[str]) -> dict[str, float]:
-        """Class -> probability for the classes the features touched (the rest share
-        what is left in proportion to their biases)."""
-        touched = self.logits(names)
-        bias = self.bias
-        exp = math.exp
-        denominator = self._bias_exp
-        scores: dict[int, float] = {}
-        for number, value in touched.items():
-            base = bias[number]
-            scored = exp(base + value)
-            scores[number] = scored
-            denominator += scored - exp(base)
-        classes = self.classes
-        return {classes[number]: scored / denominator for number, scored in scores.items()}
+    def probabilities(self, names: Iterable[str]) -> list[float]:
+        """The probability of each class (in the order of :attr:`classes`)."""
+        scored, total = self.odds(names)
+        return [value / total for value in scored]
 
-    def contributions(self, names: Sequence[str], label: str) -> list[tuple[float, str]]:
-        """The features that raised ``label``'s score, strongest first: the words
-        behind the model's part of a suggestion."""
-        try:
-            target = self.classes.index(label)
-        except ValueError:
-            return []
+    def weights(self, name: str) -> dict[int, float]:
+        """:meth:`row` as a mapping, class number -> weight (for reading single weights)."""
+        cached = self._maps.get(name)
+        if cached is None:
+            if len(self._maps) >= _ROW_CACHE_LIMIT:
+                self._maps.clear()
+            cached = self._maps[name] = dict(self.row(name))
+        return cached
+
+    def contributions(self, names: Iterable[str], label: str) -> dict[str, float]:
+        """Feature -> weight for the features among ``names`` that raised ``label``'s
+        score: the words behind the model's part of a suggestion."""
+        target = self.class_number.get(label)
         found: dict[str, float] = {}
+        if target is None:
+            return found
+        row = self.row
         for name in names:
-            if name in found:
-                continue
-            for number, weight in self.row(name):
+            for number, weight in row(name):
                 if number == target and weight > 0:
                     found[name] = weight
-        return sorted(((w, n) for n, w in found.items()), reverse=True)
+        return found
 
 
 def encode(

@@ -74,7 +74,7 @@ _GROUP_RAW_WORDS = frozenset(
 class Scores:
     """Mutable per-call scratch: evidence weight, strongest phrase and spans per code."""
 
-    __slots__ = ("abstain", "against", "evidence", "peak", "raw")
+    __slots__ = ("abstain", "against", "evidence", "leader", "peak", "plugin", "plugin_abstain", "raw")
 
     def __init__(self) -> None:
         self.raw: dict[str, float] = {}
@@ -82,6 +82,11 @@ class Scores:
         self.peak: dict[str, float] = {}
         self.against: dict[str, float] = {}
         self.abstain = 0.0
+        #: cue and abstain weight from plugins' terms (they speak with more authority)
+        self.plugin: dict[str, float] = {}
+        self.plugin_abstain = 0.0
+        #: the named service given the most minutes, when two or more have minutes
+        self.leader = ""
 
     def move(self, source: str, target: str, factor: float = 1.0) -> None:
         """Give ``target`` the score and evidence of ``source`` (which loses them)."""
@@ -102,7 +107,7 @@ class Scores:
                 share *= 0.8
 
 
-def weigh(found: Found, canon: list[str], facts: list[tuple[int, str, float]]) -> Scores:
+def weigh(found: Found, canon: list[str], facts: list[tuple[int, str, float, bool]]) -> Scores:
     """Add up the fired terms per code (see the module docstring)."""
     scores = Scores()
     best: dict[str, float] = {}
@@ -119,9 +124,14 @@ def weigh(found: Found, canon: list[str], facts: list[tuple[int, str, float]]) -
             if tid in seen:
                 continue
             seen.add(tid)
-            kind, code, weight = facts[tid]
+            kind, code, weight, plugin = facts[tid]
             if lead_in:
                 weight *= 0.5
+            if plugin:
+                if kind == CUE:
+                    scores.plugin[code] = scores.plugin.get(code, 0.0) + weight
+                elif kind == ABSTAIN:
+                    scores.plugin_abstain += weight
             if kind == CUE:
                 # ``evidence`` is fresh: a code has spans there once it has a total
                 spans_of = evidence.get(code)
@@ -174,6 +184,7 @@ def minutes(scores: Scores, tokens: Tokens) -> None:
     """ "TE 25 min, NMR 8 min": the service given more time is the main one."""
     canon = tokens.canon
     size = len(canon)
+    timed: dict[str, float] = {}
     for code, spans in scores.evidence.items():
         if code not in scores.raw:
             continue
@@ -186,8 +197,15 @@ def minutes(scores: Scores, tokens: Tokens) -> None:
                     most = max(most, value)
         if most:
             # named services with their minutes: the minutes decide which is primary
-            factor = 1.0 if scores.peak.get(code, 0.0) >= 10 else 1.0 / 15.0
+            named = scores.peak.get(code, 0.0) >= 10
+            factor = 1.0 if named else 1.0 / 15.0
             scores.raw[code] += min(most, 60.0) * factor
+            if named:
+                timed[code] = most
+    if len(timed) >= 2:
+        ranked = sorted(timed.values(), reverse=True)
+        if ranked[0] > ranked[1]:
+            scores.leader = max(timed, key=timed.__getitem__)
 
 
 def frames(scores: Scores) -> None:

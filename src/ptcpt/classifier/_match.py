@@ -55,15 +55,18 @@ _Plan = tuple[tuple[int, list[str], int, tuple[int, ...], tuple[str, ...]], ...]
 class PhraseIndex:
     """The compiled phrase list and concept lists, and the matcher over them.
 
-    ``facts[term id]`` is (kind number, code or "", weight), one list look-up per fired
-    term. The index teaches ``norm`` its words, so typos are corrected towards them.
+    ``facts[term id]`` is (kind number, code or "", weight, from a plugin), one list
+    look-up per fired term. The index teaches ``norm`` its words, so typos are corrected
+    towards them.
     """
 
     def __init__(
         self, norm: Normaliser, terms: Sequence[Term], concepts: Mapping[str, Sequence[str]]
     ) -> None:
         self._norm = norm
-        self.facts = [(_KIND_NUMBER[t.kind], t.code or "", float(t.weight)) for t in terms]
+        self.facts = [
+            (_KIND_NUMBER[t.kind], t.code or "", float(t.weight), t.source != "ptcpt") for t in terms
+        ]
         phrase_terms: dict[tuple[str, ...], list[int]] = {}
         phrase_concepts: dict[tuple[str, ...], list[str]] = {}
         for tid, term in enumerate(terms):

@@ -74,11 +74,18 @@ class Dates:
             self._views[on] = view
         return view
 
-    def apply(self, scores: Scores, on: dt.date) -> None:
-        """Move scores off codes not billable ``on``; codes no PT bills feed abstention."""
+    def apply(self, scores: Scores, on: dt.date) -> dict[str, float]:
+        """Move scores off codes not billable ``on``; codes no PT bills feed abstention.
+
+        Returns the evidence per code as it was before anything moved (the same dict
+        when nothing did)."""
         active, moves = self.view(on)
         raw = scores.raw
-        for code in [c for c in raw if c not in active]:
+        leaving = [c for c in raw if c not in active]
+        if not leaving:
+            return raw
+        before = dict(raw)
+        for code in leaving:
             found = self._catalog.get(code)
             if found is not None and "PT" not in found.disciplines:
                 scores.abstain += raw.pop(code)
@@ -90,6 +97,7 @@ class Dates:
             for place, target in enumerate(targets):
                 raw[target] = max(raw.get(target, 0.0), value * (0.97**place))
                 scores.evidence.setdefault(target, []).extend(evidence)
+        return before
 
 
 def rank(scores: Scores, tokens: Tokens, top: int, codes: dict[str, Code]) -> Suggestions:

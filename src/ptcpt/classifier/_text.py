@@ -54,6 +54,8 @@ _SLASH_WORDS = {
 }
 _TICK = re.compile(r"(\d+)\s*[\u2019']")
 _ONE_TO_ONE = re.compile(r"(?<!\d)1\s*:\s*1(?!\d)")
+#: "2:1", "4:1": patients to one therapist, the clinic's shorthand for a group.
+_MANY_TO_ONE = re.compile(r"(?<![\d:])([2-9]|1[0-9])\s*:\s*1(?![\d:])")
 _TOKEN = re.compile(r"[a-z]+|\d+(?:\.\d+)?|[.;:!?,()\[\]\n]")
 _BOUNDARY_CHARS = frozenset(".;:!?,()[]\n")
 #: Two clause boundaries in a row, as they show in the joined canonical tokens: no other
@@ -117,11 +119,17 @@ def _transposes(word: str) -> list[str]:
 class Tokens:
     """A normalised description: canonical tokens and the written word each came from."""
 
-    __slots__ = ("canon", "raw", "source")
+    __slots__ = ("canon", "raw", "source", "until")
 
-    def __init__(self, canon: list[str], source: list[int], raw: list[str]) -> None:
+    def __init__(
+        self, canon: list[str], source: list[int], raw: list[str], until: list[int] | None = None
+    ) -> None:
         self.canon = canon
+        #: per canonical token, the written word it starts at ...
         self.source = source
+        #: ... and the written word it ends at (later than ``source`` only for the
+        #: expansion of multi-word shorthand: "e stim", "min A")
+        self.until = source if until is None else until
         self.raw = raw
 
     def value(self, index: int) -> float | None:
@@ -134,7 +142,7 @@ class Tokens:
     def words(self, start: int, end: int) -> str:
         """The text's own (lower-cased) words behind canonical tokens ``start..end``."""
         first = self.source[start]
-        last = self.source[end - 1]
+        last = self.until[end - 1]
         if first == last:
             return self.raw[first]
         return " ".join([w for w in self.raw[first : last + 1] if w not in _BOUNDARY_CHARS])
@@ -226,6 +234,7 @@ class Normaliser:
             text = _TICK.sub(_tick, text)
         if ":" in text and "1" in text:
             text = _ONE_TO_ONE.sub(" oneonone ", text)
+            text = _MANY_TO_ONE.sub(r" \1 patients group ", text)
         if "+" in text:
             text = text.replace("+", " plus ")
         if "&" in text:
@@ -265,6 +274,7 @@ class Normaliser:
             return Tokens(canon, source, raw)
         canon = []
         source = []
+        until: list[int] = []
         multi = self._multi
         n = len(raw)
         i = 0
@@ -281,6 +291,7 @@ class Normaliser:
                     if expansion is not None:
                         canon.extend(expansion)
                         source.extend([i] * len(expansion))
+                        until.extend([i + size - 1] * len(expansion))
                         i += size
                         break
                 else:
@@ -300,14 +311,17 @@ class Normaliser:
                     continue
                 canon.append(part)
                 source.append(i)
+                until.append(i)
             elif parts:
                 canon.extend(parts)
                 source.extend([i] * len(parts))
+                until.extend([i] * len(parts))
             i += 1
         if canon and canon[-1] == BOUNDARY:
             canon.pop()
             source.pop()
-        return Tokens(canon, source, raw)
+            until.pop()
+        return Tokens(canon, source, raw, until)
 
     def _has_multi(self, raw: list[str]) -> bool:
         """True when a multi-word shorthand ("e stim", "min a") starts somewhere in ``raw``."""

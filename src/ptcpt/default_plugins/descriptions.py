@@ -27,7 +27,7 @@ def description_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         from ptcpt.classifier import CONFIDENT  # only when a line has a description: lazy
 
         classifier = classifier or ctx.classifier
-        suggestions = classifier.classify(line.description, top=3, payer=ctx.payer.id, on=ctx.date)
+        suggestions = classifier.classify(line.description, top=3, payer=ctx.payer, on=ctx.date)
         if not suggestions:
             yield ctx.hint(
                 f"the description of {line.code} does not read like a billable physical-therapy "
