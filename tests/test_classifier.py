@@ -254,7 +254,7 @@ class TestPayers:
         assert top(self.TEXT, payer=other) == "97014"
 
     def test_an_unknown_payer_id_is_an_error_naming_the_known(self) -> None:
-        with pytest.raises(ValueError, match="known payers: .*medicare"):
+        with pytest.raises(ValueError, match=r"known payers: .*medicare"):
             classify(self.TEXT, payer="nosuchpayer")
 
     def test_attended_stimulation_is_97032_for_every_payer(self) -> None:
