@@ -23,7 +23,7 @@ from ptcpt.fees import apply_fee_schedule, price_lines
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
-from ptcpt.units import METHODS, _allocate, allocate
+from ptcpt.units import METHODS, AddOns, _allocate, add_on_pairs, allocate
 from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
@@ -104,6 +104,8 @@ class Checker:
             merged = [replaced.pop(code.code, code) for code in base]
             base = Catalog([*merged, *replaced.values()])
         self.catalog = base
+        # The catalog's primary/add-on pairs, which every unit plan counts as one service.
+        self._add_ons = AddOns(add_on_pairs(base))
         self._env = env
         if tables is None and cms_dir is not None:
             from ptcpt.cmsfiles import tables_from_env
@@ -154,7 +156,7 @@ class Checker:
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
         get = self.catalog.get
-        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method)
+        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method, self._add_ons)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
@@ -164,7 +166,7 @@ class Checker:
         payer = self.payer(visit.payer)
         get = self.catalog.get
         entries = tuple([get(line.code) for line in visit.lines])
-        plan = _plan(visit, entries, payer.unit_method)
+        plan = _plan(visit, entries, payer.unit_method, self._add_ons)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -293,7 +295,7 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
     return found
 
 
-def _plan(visit: Visit, codes: Sequence[Code | None], method: str) -> UnitPlan | None:
+def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddOns) -> UnitPlan | None:
     """The unit plan of a visit whose lines' catalog entries are ``codes`` (None: no timed
     minutes). Like :func:`ptcpt.units.timed_minutes`, only 15-minute timed codes billable
     on the date of service count; the entries are passed in because the check has them."""
@@ -308,9 +310,9 @@ def _plan(visit: Visit, codes: Sequence[Code | None], method: str) -> UnitPlan |
     if not minutes:
         return None
     if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
-        return allocate(minutes, method=method)  # raises, naming the problem
+        return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
     # The codes and minutes come from validated lines: no need to check them again.
-    return _allocate(sorted(minutes.items()), method)
+    return _allocate(sorted(minutes.items()), method, add_ons)
 
 
 def _restamp(item: Any, rule: str, plugin: str) -> Any:

@@ -34,7 +34,6 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         if line.code in plan:
             units, first, complete = billed.get(line.code, (0, i, True))
             billed[line.code] = (units + line.units, first, complete and line.minutes is not None)
-    minutes = dict(plan.minutes)
     fired = False
     for code, (units, first, complete) in billed.items():
         low, _high = plan.bounds(code)
@@ -42,7 +41,7 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
             continue
         fired = True
         yield ctx.hint(
-            f"{code}: {minutes[code]} timed minutes support {low} unit(s) under the payer's "
+            f"{code}: {plan.minutes_for(code)} timed minutes support {low} unit(s) under the payer's "
             f"method but {units} are billed; if the note documents that time as skilled, "
             f"one-on-one {code}, check the units{_unconfirmed(ctx)}",
             line=first,

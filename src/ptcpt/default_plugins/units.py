@@ -34,26 +34,40 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     plan = ctx.units
     if plan is None:
         return
-    minutes_by_code = dict(plan.minutes)
     method = _METHOD_NAME.get(plan.method, plan.method)
     billed = _billed_timed(visit, ctx)
     total_billed = 0
     over = False
     for code, (units, first, complete) in billed.items():
-        if not complete or code not in minutes_by_code:
+        if not complete or code not in plan:
             continue
         total_billed += units
         _low, high = plan.bounds(code)
-        minutes = minutes_by_code[code]
+        minutes = plan.minutes_for(code)
         if units > high:
             over = True
-            yield ctx.error(
-                f"{code}: {units} unit(s) billed, but {minutes} timed minutes support at most "
-                f"{high} under the {method}",
-                line=first,
-                fix=f"bill {high} unit(s) of {code}; if the note records more minutes, correct "
-                f"the line's minutes",
-            )
+            pair = plan.family(code)
+            if pair is not None:
+                primary, add_on = pair
+                message = (
+                    f"{code}: {units} unit(s) billed, but {minutes} timed minutes of {primary}/{add_on} "
+                    f"support at most {high} of {code} under the {method}: {primary} is the first "
+                    f"unit of the service and {add_on} each further one"
+                )
+                fix = (
+                    f"bill {primary} x{plan[primary]} and {add_on} x{plan.get(add_on, 0)} for these "
+                    f"minutes; if the note records more minutes, correct the lines' minutes"
+                )
+            else:
+                message = (
+                    f"{code}: {units} unit(s) billed, but {minutes} timed minutes support at most "
+                    f"{high} under the {method}"
+                )
+                fix = (
+                    f"bill {high} unit(s) of {code}; if the note records more minutes, correct "
+                    f"the line's minutes"
+                )
+            yield ctx.error(message, line=first, fix=fix)
     if not over and plan.method == "cms" and total_billed > plan.total:
         yield ctx.error(
             f"{total_billed} timed units billed, but {plan.total_minutes} total timed minutes "
