@@ -150,7 +150,8 @@ def test_every_category_is_used() -> None:
 def test_unconfirmed_facts_are_flagged() -> None:
     flagged = [code for code in CAT if code.unconfirmed]
     assert flagged, "facts.md marks several facts UNCONFIRMED; the data must flag them"
-    assert CAT["98978"].is_unconfirmed("effective")
+    assert CAT["98970"].is_unconfirmed("effective")
+    assert CAT["97037"].is_unconfirmed("timing")
 
 
 # -- lookup ------------------------------------------------------------------------------
@@ -275,3 +276,51 @@ def test_compiled_json_matches_codes_toml() -> None:
     assert bundled == module.compiled()
     from_toml = load_codes((pathlib.Path(ptcpt.__file__).parent / "data" / "codes.toml").read_text("utf-8"))
     assert from_toml == load_codes()
+
+
+# -- issue 13: codes PTs bill that the catalog lacked -------------------------------------
+NEW_CODES = (
+    "98966", "98967", "98968", "98970", "98971", "98972", "97037", "97610",
+    "G2250", "G2251", "29105", "29125", "29126", "29505", "29515", "97003", "97004",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("code", NEW_CODES)
+def test_the_codes_issue_13_adds_are_in_the_catalog_with_sources(code: str) -> None:
+    found = CAT[code]
+    assert found.source and found.summary and found.examples
+    # facts neither facts.md nor a shipped CMS row gives are flagged
+    assert found.unconfirmed, code
+
+
+def test_codes_with_a_cms_mue_row_say_what_it_is() -> None:
+    from ptcpt.cmsdata import bundled_tables
+
+    tables = bundled_tables()
+    for code in ("98966", "98967", "98968", "98970", "98971", "98972", "97037", "29505", "29515"):
+        limit = tables.mue(code)
+        assert limit is not None and limit.mue == 1 and limit.mai == 2, code
+        assert "MUE" in CAT[code].notes and "cms/mue_pt.csv" in CAT[code].source
+
+
+def test_97003_and_97004_are_deleted_ot_evaluations_replaced_by_the_2017_family() -> None:
+    on = dt.date(2017, 1, 1)
+    assert CAT["97003"].status(on) == "deleted" and CAT["97004"].status(on) == "deleted"
+    assert CAT["97003"].status(dt.date(2016, 12, 31)) == "active"
+    assert [c.code for c in CAT.replacements("97003", on)] == ["97165", "97166", "97167"]
+    assert [c.code for c in CAT.replacements("97004", on)] == ["97168"]
+    assert CAT["97003"].disciplines == ("OT",)
+
+
+def test_cbt_device_supply_is_not_a_pt_code_either_way() -> None:
+    # 98978 (16+ days) and 98986 (2-15 days) are monitoring devices for cognitive
+    # behavioural therapy, not physical therapy: both stay out, so a claim carrying one
+    # is reported as an unknown code rather than checked as a PT service.
+    assert "98978" not in CAT and "98986" not in CAT
+    assert "98977" in CAT and "98985" in CAT  # the musculoskeletal device codes PTs bill
+
+
+def test_the_low_complexity_evaluation_has_no_complicating_factors() -> None:
+    summary = CAT["97161"].summary
+    assert "no personal factors" in summary
+    assert "few" not in summary
