@@ -159,12 +159,14 @@ PAYMENT_FACTORS = [
     ),
     (
         "medical_review_threshold",
-        "2024-01-01",
+        "2018-01-01",
         "2027-12-31",
         "3000.00",
         "P",
         "false",
-        "facts.md 5: targeted medical review threshold, held each year until 2028; NGS 2024 (P)",
+        "facts.md 5: targeted medical review threshold of $3,000 set by the Bipartisan Budget Act of "
+        "2018 section 50202 (retroactive to 2018-01-01) and held each year until 2028, when MEI "
+        "indexing starts; statute text via self-law.org (P via copy); NGS 2024 (P)",
     ),
 ]
 

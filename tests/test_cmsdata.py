@@ -368,6 +368,15 @@ def test_dated_payment_factors() -> None:
     assert T.factor("medical_review_threshold", dt.date(2028, 1, 1)) is None
 
 
+@pytest.mark.parametrize("year", range(2018, 2028))
+def test_the_medical_review_threshold_is_3000_for_every_year_the_law_set_it(year: int) -> None:
+    # Bipartisan Budget Act of 2018 section 50202: $3,000 for 2018 through 2027 (facts.md 5).
+    for day in (dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        review = T.factor("medical_review_threshold", day)
+        assert review is not None and review.value == Decimal("3000.00"), day
+    assert T.factor("medical_review_threshold", dt.date(2017, 12, 31)) is None
+
+
 def test_modifiers_and_when_cq_is_required() -> None:
     gp = T.modifier("gp")
     assert gp is not None and gp.group == "therapy-discipline"
