@@ -19,7 +19,7 @@ import attrs
 
 from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit, PluginError
-from ptcpt.fees import apply_fee_schedule, price_lines
+from ptcpt.fees import apply_fee_schedule, price_lines, unpriced
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
@@ -256,9 +256,16 @@ class Checker:
         if priced.conversion_factor is None:
             return None
         schedule = self._schedule_for.get(payer.id)
+        if payer.pricing == "none":
+            priced = unpriced(
+                priced,
+                f"{payer.id} pays by its own fee schedule, which ptcpt does not hold: "
+                f"no estimate (register a FeeSchedule for {payer.id} to price it)",
+            )
+            return priced if schedule is None else apply_fee_schedule(priced, schedule)
         if schedule is not None:
             return apply_fee_schedule(priced, schedule)
-        if not payer.medicare_rules:
+        if payer.pricing == "reference":
             note = (
                 f"{payer.id} has no fee schedule in ptcpt: Medicare's physician fee schedule "
                 f"(with Medicare's MPPR and CQ/CO reductions) is shown as a reference, not as "

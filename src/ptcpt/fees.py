@@ -53,6 +53,7 @@ __all__ = [
     "PricedLineInput",
     "apply_fee_schedule",
     "price_lines",
+    "unpriced",
 ]
 
 #: Modifiers that mark a service furnished in whole or in part by a PTA or OTA.
@@ -719,4 +720,33 @@ def apply_fee_schedule(estimate: Estimate, schedule: FeeSchedule) -> Estimate:
         assistant_total=sum((line.assistant_reduction for line in priced), _ZERO),
         total=sum((line.payable or _ZERO for line in priced), _ZERO),
         notes=(*estimate.notes, f"priced with fee schedule {schedule.id}"),
+    )
+
+
+def unpriced(estimate: Estimate, reason: str) -> Estimate:
+    """The estimate with no line priced, each saying ``reason``: for a payer whose rates
+    ptcpt does not hold (a state workers' compensation fee schedule), where Medicare's
+    figures would mislead even as a reference. A registered fee schedule can then price
+    the codes it lists (:func:`apply_fee_schedule`)."""
+    lines = tuple(
+        attrs.evolve(
+            line,
+            full=None,
+            payable=None,
+            mppr_reduction=_ZERO_CENTS,
+            assistant_reduction=_ZERO_CENTS,
+            reasons=(reason,),
+            mppr_units=0,
+        )
+        for line in estimate.lines
+    )
+    return attrs.evolve(
+        estimate,
+        lines=lines,
+        full_total=_ZERO_CENTS,
+        mppr_total=_ZERO_CENTS,
+        assistant_total=_ZERO_CENTS,
+        total=_ZERO_CENTS,
+        notes=(*estimate.notes, reason),
+        unconfirmed=(),
     )

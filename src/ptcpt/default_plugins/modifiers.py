@@ -28,7 +28,7 @@ LIABILITY = frozenset({"GA", "GZ"})
 @rule("modifier.therapy-missing", kind="validation")
 def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A therapy-list code without GP, GO or GN."""
-    if not ctx.medicare:
+    if not ctx.payer.therapy_modifiers:
         return
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.therapy_list is None or not DISCIPLINE.isdisjoint(line.modifiers):
@@ -37,9 +37,10 @@ def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             " (its therapy-list status is unconfirmed)" if code.is_unconfirmed("therapy_list") else ""
         )
         if code.therapy_list is TherapyList.ALWAYS:
+            payer = ctx.payer.id
+            who = "Medicare denies" if payer == "medicare" else f"{payer} follows Medicare and denies"
             yield ctx.error(
-                f"{code.code} is an 'always therapy' code{unconfirmed}: Medicare denies it "
-                f"without GP, GO or GN",
+                f"{code.code} is an 'always therapy' code{unconfirmed}: {who} it without GP, GO or GN",
                 line=i,
                 fix="add GP for a physical-therapy plan of care (GO occupational, GN speech)",
             )
@@ -92,7 +93,7 @@ def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("modifier.assistant-missing", kind="validation")
 def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A PTA furnished more than the de minimis share without CQ (Medicare)."""
-    if not ctx.medicare:
+    if not ctx.payer.assistant_modifiers:
         return
     share = ctx.tables.de_minimis_share(ctx.date)
     if share is None:
@@ -136,7 +137,7 @@ def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("modifier.kx-missing", kind="validation")
 def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """The year's KX threshold is passed and KX is absent (Medicare)."""
-    if not ctx.medicare or visit.ytd_allowed is None:
+    if not ctx.payer.kx_threshold or visit.ytd_allowed is None:
         return
     threshold = ctx.tables.kx_threshold(ctx.date.year)
     if threshold is None:

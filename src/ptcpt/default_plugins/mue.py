@@ -29,8 +29,11 @@ _MAI_TEXT = {
 @rule("mue.exceeded", kind="validation")
 def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """Units above the code's practitioner MUE."""
-    if not ctx.payer.ncci_edits:
+    payer = ctx.payer
+    severity = payer.edit_severity
+    if severity is None:
         return
+    caveat = payer.edit_caveat
     tables = ctx.tables
     per_day: dict[str, tuple[int, int, MueLimit]] = {}
     mue = tables.mue
@@ -42,28 +45,33 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             total, first, _ = per_day.get(line.code, (0, i, limit))
             per_day[line.code] = (total + line.units, first, limit)
         elif line.units > limit.mue:
-            yield ctx.error(
-                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} ({_MAI_TEXT[1]})",
+            yield ctx.finding(
+                severity,
+                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} "
+                f"({_MAI_TEXT[1]}){caveat}",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
             )
     for code, (total, first, limit) in per_day.items():
         if total <= limit.mue:
             continue
-        if limit.mue == 0 and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
-            # An MUE of 0 on a bundled or invalid code restates Medicare's payment status:
-            # the Medicare rules report it for Medicare, and for other payers the code may
-            # be the right one (97014 is what non-Medicare payers take for unattended e-stim).
+        if limit.mue == 0 and (
+            not payer.medicare_rules or tables.status(code) in _REPORTED_BY_MEDICARE_RULES
+        ):
+            # An MUE of 0 says Medicare does not pay the code to a practitioner: the
+            # Medicare rules report bundled and invalid codes, and for a payer that does not
+            # follow Medicare it is no limit on units (a commercial plan may pay 97169).
             continue
         if limit.mue == 0:
             message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"
             fix = f"do not bill {code} to this payer; check for the code it accepts instead"
         else:
             message = (
-                f"{code}: {total} units in the day, above its MUE of {limit.mue} ({_MAI_TEXT[limit.mai]})"
+                f"{code}: {total} units in the day, above its MUE of {limit.mue} "
+                f"({_MAI_TEXT[limit.mai]}){caveat}"
             )
             fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
-        yield ctx.error(message, line=first, fix=fix)
+        yield ctx.finding(severity, message, line=first, fix=fix)
 
 
 @hookimpl

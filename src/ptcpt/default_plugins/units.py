@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from ptcpt.codes import Timing
 from ptcpt.hookspecs import hookimpl
+from ptcpt.payers import ANATOMIC_MODIFIERS
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -92,19 +93,25 @@ def minutes_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
 @rule("units.untimed-multiple", kind="validation")
 def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A service-based code billed with more units than one session allows."""
-    seen: dict[str, int] = {}
+    # Lines of one code on different sites (RT and LT, two fingers) are separate services
+    # for a payer that takes anatomic modifiers: count them apart.
+    sites = ANATOMIC_MODIFIERS if ctx.payer.anatomic_modifiers else frozenset()
+    seen: dict[tuple[str, frozenset[str]], int] = {}
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
             continue
-        total = seen.get(line.code, 0) + line.units
-        if total > 1 and seen.get(line.code, 0) <= 1:
+        key = (line.code, sites.intersection(line.modifiers))
+        before = seen.get(key, 0)
+        total = before + line.units
+        if total > 1 and before <= 1:
+            where = f" on {'/'.join(sorted(key[1]))}" if key[1] else ""
             yield ctx.error(
                 f"{line.code} is untimed (one unit per session whatever the time), but "
-                f"{total} units are billed",
+                f"{total} units are billed{where}",
                 line=i,
                 fix=f"bill one unit of {line.code} for the session",
             )
-        seen[line.code] = total
+        seen[key] = total
 
 
 @hookimpl
