@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ptcpt.claims import claim_changes, denials, one_per_problem
 from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit, PluginError
 from ptcpt.fees import apply_fee_schedule, price_lines, unpriced
@@ -112,12 +113,13 @@ class Checker:
 
             tables = tables_from_env({"PTCPT_CMS_DIR": os.fspath(cms_dir)})
         self._tables = tables
-        # Per payer, the rules that apply, unpacked once so the hot loop reads locals.
-        self._by_payer: dict[str, tuple[_Runnable, ...]] = {
-            payer: tuple(
-                (r, r.rule.id, r.plugin, r.rule.function, r.rule.codes, r.rule.modifiers)
-                for r in self.rules
-                if r.rule.applies_to(payer)
+        # Per payer, the rules that apply, unpacked once so the hot loop reads locals:
+        # validation rules first, then hint rules (each in registration order), so hints
+        # see the claim as the validation rules judged it (denied lines pay nothing).
+        self._by_payer: dict[str, tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]]] = {
+            payer: (
+                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
+                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
             )
             for payer in self.payers
         }
@@ -180,45 +182,52 @@ class Checker:
         ctx._codes = entries  # looked up once for the plan and every rule
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
-        codes: set[str] | None = None
-        modifiers: set[str] | None = None
-        for registered, rule_id, plugin, function, want_codes, want_modifiers in self._by_payer.get(
-            payer.id, ()
-        ):
-            if want_codes is not None:
-                if codes is None:
-                    codes = {line.code for line in visit.lines}
-                if want_codes.isdisjoint(codes):
-                    continue
-            if want_modifiers is not None:
-                if modifiers is None:
-                    modifiers = {m for line in visit.lines for m in line.modifiers}
-                if want_modifiers.isdisjoint(modifiers):
-                    continue
-            ctx._rule = rule_id
-            ctx._plugin = plugin
-            try:
-                produced: Iterable[object] | None = function(visit, ctx)
-                if produced is None:
-                    continue
-                for item in produced:
-                    if isinstance(item, Finding):
-                        if item.rule != rule_id or item.plugin != plugin:
-                            item = _restamp(item, rule_id, plugin)
-                        findings.append(item)
-                    elif isinstance(item, Hint):
-                        if item.rule != rule_id or item.plugin != plugin:
-                            item = _restamp(item, rule_id, plugin)
-                        hints.append(item)
-                    else:
-                        what = f"yielded a {type(item).__name__}, not a Finding or Hint"
-                        findings.append(_rule_failed(registered, what))
-                        break
-            except Exception as exc:
-                log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
-                findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-        # Positional (date, payer, findings, hints, units, estimate, visit_id): once per check.
-        return Report(visit.date, payer.id, tuple(findings), tuple(hints), plan, ctx.estimate, visit.id)
+        validation, hinting = self._by_payer.get(payer.id, _NO_RULES)
+        seen = _Seen(visit)
+        _run(validation, visit, ctx, findings, hints, seen)
+        found = tuple(findings)
+        for finding in found:
+            if finding.problem is not None:
+                found = one_per_problem(found)
+                break
+        corrects = False
+        for finding in found:
+            if finding.corrections and finding.severity is Severity.ERROR:
+                corrects = True
+                denied = denials(found)
+                if denied:
+                    # From here on the visit is priced as billed: the lines the errors say
+                    # the payer denies pay nothing, in the estimate and every hint's dollars.
+                    ctx._price = functools.partial(self._price, on=visit.date, payer=payer, denied=denied)
+                    ctx._estimated = None
+                break
+        if hinting:
+            more: list[Finding] = []
+            _run(hinting, visit, ctx, more, hints, seen)
+            found += tuple(more)
+        estimate = ctx.estimate
+        corrected = None
+        if corrects and estimate is not None:
+            # Priced when the report is asked for it (JSON, summary), not on every check.
+            corrected = functools.partial(self._corrected, visit, payer, found)
+        # Positional (date, payer, findings, hints, units, estimate, visit_id, corrected_estimate).
+        return Report(visit.date, payer.id, found, tuple(hints), plan, estimate, visit.id, corrected)
+
+    def _corrected(self, visit: Visit, payer: PayerProfile, findings: Sequence[Finding]) -> Estimate | None:
+        """What the claim corrected as the errors say would be paid."""
+        changes = claim_changes(visit, findings)
+        if changes is None:
+            return None
+        corrected = self._price(
+            changes.lines,
+            on=visit.date,
+            payer=payer,
+            denied=changes.left_off,
+            unpriced_lines=changes.undecided,
+        )
+        if corrected is None:
+            return None
+        return attrs.evolve(corrected, notes=(*corrected.notes, *changes.notes))
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
         """Check visits one by one, lazily: constant memory over any number of visits."""
@@ -244,6 +253,8 @@ class Checker:
         payer: PayerProfile,
         locality: str | None = None,
         apm: bool = False,
+        denied: Mapping[int, str] | None = None,
+        unpriced_lines: Mapping[int, str] | None = None,
     ) -> Estimate | None:
         priced = price_lines(
             lines,
@@ -252,6 +263,8 @@ class Checker:
             locality=locality,
             apm=apm,
             noncovered_codes=NONCOVERED if payer.medicare_rules else _NOTHING,
+            denied=denied,
+            unpriced_lines=unpriced_lines,
         )
         if priced.conversion_factor is None:
             return None
@@ -322,6 +335,71 @@ def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddO
     return _allocate(sorted(minutes.items()), method, add_ons)
 
 
+class _Seen:
+    """The visit's codes and modifiers as sets, built once and only if a rule asks."""
+
+    __slots__ = ("_visit", "codes", "modifiers")
+
+    def __init__(self, visit: Visit) -> None:
+        self._visit = visit
+        self.codes: set[str] | None = None
+        self.modifiers: set[str] | None = None
+
+    def has_code(self, wanted: frozenset[str]) -> bool:
+        if self.codes is None:
+            self.codes = {line.code for line in self._visit.lines}
+        return not wanted.isdisjoint(self.codes)
+
+    def has_modifier(self, wanted: frozenset[str]) -> bool:
+        if self.modifiers is None:
+            self.modifiers = {m for line in self._visit.lines for m in line.modifiers}
+        return not wanted.isdisjoint(self.modifiers)
+
+
+def _run(
+    runnables: tuple[_Runnable, ...],
+    visit: Visit,
+    ctx: RuleContext,
+    findings: list[Finding],
+    hints: list[Hint],
+    seen: _Seen,
+) -> None:
+    """Run rules on a visit, isolating failures: a rule that raises, or yields what is not a
+    Finding or Hint, becomes one plugin.error finding and the others still run."""
+    for registered, rule_id, plugin, function, want_codes, want_modifiers in runnables:
+        if want_codes is not None and not seen.has_code(want_codes):
+            continue
+        if want_modifiers is not None and not seen.has_modifier(want_modifiers):
+            continue
+        ctx._rule = rule_id
+        ctx._plugin = plugin
+        try:
+            produced: Iterable[object] | None = function(visit, ctx)
+            if produced is None:
+                continue
+            for item in produced:
+                if isinstance(item, Finding):
+                    if item.rule != rule_id or item.plugin != plugin:
+                        item = _restamp(item, rule_id, plugin)
+                    findings.append(item)
+                elif isinstance(item, Hint):
+                    if item.rule != rule_id or item.plugin != plugin:
+                        item = _restamp(item, rule_id, plugin)
+                    hints.append(item)
+                else:
+                    what = f"yielded a {type(item).__name__}, not a Finding or Hint"
+                    findings.append(_rule_failed(registered, what))
+                    break
+        except Exception as exc:
+            log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
+            findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+
+
+def _runnable(registered: RegisteredRule) -> _Runnable:
+    rule = registered.rule
+    return (registered, rule.id, registered.plugin, rule.function, rule.codes, rule.modifiers)
+
+
 def _restamp(item: Any, rule: str, plugin: str) -> Any:
     import attrs
 
@@ -340,6 +418,7 @@ def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
 
 
 _Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
+_NO_RULES: tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]] = ((), ())
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

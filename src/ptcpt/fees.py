@@ -39,7 +39,7 @@ from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError, InvalidVisit
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     import pandas as pd
 
@@ -529,6 +529,8 @@ def price_lines(
     apm: bool = False,
     facility: bool = False,
     noncovered_codes: Collection[str] = (),
+    denied: Mapping[int, str] | None = None,
+    unpriced_lines: Mapping[int, str] | None = None,
 ) -> Estimate:
     """Estimate the Medicare payment of a visit's lines on date of service ``on``.
 
@@ -539,6 +541,10 @@ def price_lines(
     - ``facility``: use facility PE RVUs (equal to non-facility for therapy codes).
     - ``noncovered_codes``: codes the payer does not cover on this visit, as the rule
       engine decided (dry needling for Medicare): paid 0.
+    - ``denied``: line index -> why the payer denies that line as billed: paid 0, and
+      left out of the MPPR ranking.
+    - ``unpriced_lines``: line index -> why the line has no estimate (a corrected claim
+      whose line the documentation must settle).
 
     Lines with PFS status B, I or N pay 0; R and C have no estimate (the MAC prices
     them). Raises InvalidVisit for a malformed line or an unknown locality.
@@ -561,13 +567,18 @@ def price_lines(
     full_pe_index = -1
     visit_line = _visit_line()
     known_terms = ctx.terms
+    set_aside: dict[int, tuple[Decimal | None, tuple[str, ...]]] = {}
+    if denied:
+        set_aside.update((i, (_ZERO_CENTS, (why,))) for i, why in denied.items())
+    if unpriced_lines:
+        set_aside.update((i, (None, (why,))) for i, why in unpriced_lines.items())
     for index, line in enumerate(lines):
         kind = type(line)
         if kind is visit_line or kind is PricedLineInput:  # validated when they were made
             code, units, modifiers = line.code, line.units, line.modifiers
         else:
             code, units, modifiers = _read_line(index, line)
-        if code in noncovered:
+        if code in noncovered or (set_aside and index in set_aside):
             read.append((index, code, units, modifiers, None, False))
             continue
         terms = known_terms.get(code)
@@ -595,8 +606,11 @@ def price_lines(
     figures_of = ctx.figures
     for index, code, units, modifiers, found, assistant in read:
         if found is None or found.zero or not found.priced:
-            # Not paid (non-covered, bundled, invalid: 0) or not priceable here (None).
+            # Not paid (non-covered, bundled, invalid, denied: 0) or not priceable here (None).
             amount = _ZERO_CENTS if found is None or found.zero else None
+            reasons = _NONCOVERED if found is None else found.reasons
+            if found is None and index in set_aside:
+                amount, reasons = set_aside[index]
             results.append(
                 LineEstimate(
                     index=index,
@@ -607,7 +621,7 @@ def price_lines(
                     mppr_reduction=_ZERO_CENTS,
                     assistant_reduction=_ZERO_CENTS,
                     payable=amount,
-                    reasons=_NONCOVERED if found is None else found.reasons,
+                    reasons=reasons,
                     status=source.status(code) if found is None else found.status,
                 )
             )

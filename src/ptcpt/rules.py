@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ptcpt.report import Finding, Hint, Severity
+from ptcpt.report import Correction, Finding, Hint, Severity
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -257,34 +257,60 @@ class RuleContext:
         line: int | None = None,
         fix: str | None = None,
         code: str | None = None,
+        problem: str | None = None,
+        corrections: Iterable[Correction] = (),
     ) -> Finding:
+        """A finding of any severity. ``problem`` keys what it reports, so the engine can
+        keep one finding when several rules report the same problem (see
+        :class:`~ptcpt.report.Finding`); ``corrections`` say what it means for payment."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, severity, message, line, code, fix, self._plugin)
+        fixes = corrections if type(corrections) is tuple else tuple(corrections)
+        return Finding(self._rule, severity, message, line, code, fix, self._plugin, problem, fixes)
 
     def error(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
+        corrections: Iterable[Correction] = (),
     ) -> Finding:
         """A problem that stops the line from being billed as it stands."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin)
+        fixes = corrections if type(corrections) is tuple else tuple(corrections)
+        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin, problem, fixes)
 
     def warning(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
     ) -> Finding:
         """Something that needs a human look before the claim goes out."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin)
+        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin, problem)
 
     def info(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
     ) -> Finding:
         """Context worth knowing; never blocks a claim."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin)
+        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin, problem)
 
     def hint(
         self, message: str, *, line: int | None = None, amount: Decimal | None = None, code: str | None = None

@@ -165,6 +165,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "by_code": dict(units.items()),
         },
         "estimate": None if estimate is None else estimate_to_dict(estimate),
+        "corrected_estimate": None
+        if report.corrected_estimate is None
+        else estimate_to_dict(report.corrected_estimate),
     }
 
 
@@ -230,8 +233,21 @@ def report_to_json(report: Report) -> str:
         )
     estimate = report.estimate
     if estimate is None:
-        parts.append("null}")
+        parts.append("null")
+    else:
+        _estimate_json(estimate, parts)
+    corrected = report.corrected_estimate
+    if corrected is None:
+        parts.append(',"corrected_estimate":null}')
         return "".join(parts)
+    parts.append(',"corrected_estimate":')
+    _estimate_json(corrected, parts)
+    parts.append("}")
+    return "".join(parts)
+
+
+def _estimate_json(estimate: Estimate, parts: list[str]) -> None:
+    """The compact JSON of an estimate, appended to ``parts`` (as estimate_to_dict dumps it)."""
     parts.append(
         f'{{"on":"{estimate.on.isoformat()}","total":"{estimate.total!s}",'
         f'"full_total":"{estimate.full_total!s}","mppr_total":"{estimate.mppr_total!s}",'
@@ -255,8 +271,7 @@ def report_to_json(report: Report) -> str:
             ]
         )
     )
-    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}}}')
-    return "".join(parts)
+    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}')
 
 
 def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:

@@ -46,7 +46,7 @@ def test_line_limits_count_each_line_on_its_own() -> None:
 
 
 def test_mai_2_is_called_absolute_and_mai_3_appealable() -> None:
-    absolute = CHECKER.check(make_visit(("97161", 2, None, ["GP"])))
+    absolute = CHECKER.check(make_visit(("97545", 2, 240, ["GP"])))  # work hardening: MUE 1, MAI 2
     clinical = CHECKER.check(make_visit(("97110", 7, 105, ["GP"])))
     assert "cannot be appealed" in next(f.message for f in absolute.findings if f.rule == "mue.exceeded")
     assert "appealed with records" in next(f.message for f in clinical.findings if f.rule == "mue.exceeded")

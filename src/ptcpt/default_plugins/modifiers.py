@@ -6,8 +6,9 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ptcpt.codes import TherapyList
+from ptcpt.codes import Category, TherapyList
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 from ptcpt.units import total_units
 
@@ -23,6 +24,16 @@ DISCIPLINE = frozenset({"GP", "GO", "GN"})
 PER_UNIT_FROM = dt.date(2022, 1, 1)
 #: Modifiers that say a beneficiary was told the service may not be paid (no KX then).
 LIABILITY = frozenset({"GA", "GZ"})
+#: The discipline each plan-of-care modifier names (facts.md 5).
+DISCIPLINE_OF = {"GP": "PT", "GO": "OT", "GN": "SLP"}
+_DISCIPLINE_NAME = {
+    "PT": "physical-therapy",
+    "OT": "occupational-therapy",
+    "SLP": "speech-language pathology",
+    "AT": "athletic-training",
+}
+#: The assistant modifier of each discipline, and the discipline it belongs to.
+ASSISTANT_OF = {"CQ": "PT", "CO": "OT"}
 
 
 @rule("modifier.therapy-missing", kind="validation")
@@ -39,10 +50,13 @@ def therapy_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         if code.therapy_list is TherapyList.ALWAYS:
             payer = ctx.payer.id
             who = "Medicare denies" if payer == "medicare" else f"{payer} follows Medicare and denies"
+            wanted = next((m for m, d in DISCIPLINE_OF.items() if d in code.disciplines), "GP")
             yield ctx.error(
                 f"{code.code} is an 'always therapy' code{unconfirmed}: {who} it without GP, GO or GN",
                 line=i,
                 fix="add GP for a physical-therapy plan of care (GO occupational, GN speech)",
+                problem=f"line:{i}:discipline",
+                corrections=(Correction(i, line.units, denied=True, add_modifiers=wanted),),
             )
         else:
             yield ctx.warning(
@@ -90,6 +104,65 @@ def modifier_conflict(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             )
 
 
+@rule("modifier.discipline-mismatch", kind="validation", modifiers=DISCIPLINE)
+def discipline_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """A GP/GO/GN naming a discipline the code does not belong to (a PT evaluation with GO)."""
+    if not ctx.payer.therapy_modifiers:
+        return
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
+        if code is None:
+            continue
+        named = [DISCIPLINE_OF[m] for m in line.modifiers if m in DISCIPLINE_OF]
+        if len(named) != 1 or named[0] in code.disciplines:
+            continue  # none, several (modifier.conflict says so) or the right one
+        wanted = [m for m, d in DISCIPLINE_OF.items() if d in code.disciplines]
+        owner = " or ".join(_DISCIPLINE_NAME.get(d, d) for d in code.disciplines)
+        article = "an" if owner[0] in "aeiou" else "a"
+        unconfirmed = " (its disciplines are unconfirmed)" if code.is_unconfirmed("disciplines") else ""
+        carried = next(m for m in line.modifiers if m in DISCIPLINE_OF)
+        fixed = (
+            Correction(i, line.units, denied=True, add_modifiers=wanted[0], drop_modifiers=carried)
+            if wanted
+            else Correction(i, None, denied=True)
+        )
+        yield ctx.error(
+            f"{line.code} is {article} {owner} code{unconfirmed}, but the line carries "
+            f"{carried} ({_DISCIPLINE_NAME[named[0]]} plan of care)",
+            line=i,
+            problem=f"line:{i}:discipline",
+            corrections=(fixed,),
+            fix=f"use {' or '.join(wanted)} if the {owner} service was furnished; otherwise bill "
+            f"the code of the discipline whose plan of care the note documents"
+            if wanted
+            else "bill the code of the discipline whose plan of care the note documents",
+        )
+
+
+@rule("modifier.assistant-evaluation", kind="validation")
+def assistant_evaluation(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """An evaluation or re-evaluation marked as furnished by an assistant (97161 with CQ)."""
+    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
+        if code is None or code.category is not Category.EVALUATION:
+            continue
+        assistant = [m for m in line.modifiers if m in ASSISTANT_OF]
+        if not assistant and not line.assistant_minutes:
+            continue
+        what = (
+            f"carries {'/'.join(assistant)}, which says an assistant furnished it in whole or in part"
+            if assistant
+            else f"records {line.assistant_minutes} minutes furnished by an assistant"
+        )
+        yield ctx.error(
+            f"{line.code} is an evaluation and {what}; a physical or occupational therapist "
+            f"assistant may not evaluate, re-evaluate or set the plan of care",
+            line=i,
+            problem=f"line:{i}:assistant",
+            corrections=(Correction(i, line.units, drop_modifiers=ASSISTANT_OF.keys()),),
+            fix="bill the evaluation only for the therapist's own evaluation, without CQ/CO; "
+            "an assistant's time that day belongs on the treatment lines it furnished",
+        )
+
+
 @rule("modifier.assistant-missing", kind="validation")
 def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A PTA furnished more than the de minimis share without CQ (Medicare)."""
@@ -106,31 +179,39 @@ def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             continue
         if "CQ" in line.modifiers or "CO" in line.modifiers:
             continue
+        code = ctx.code(i)
+        if code is not None and code.category is Category.EVALUATION:
+            continue  # no CQ/CO can make it right: modifier.assistant-evaluation says so
         part = Decimal(line.assistant_minutes) / Decimal(line.minutes)
         if part <= share:
             continue
-        code = ctx.code(i)
         therapist = line.minutes - line.assistant_minutes
+        modifier = "CO" if "GO" in line.modifiers else "CQ"
+        # As billed the line is paid in full (the claim cannot show who furnished it); the
+        # corrected claim bills the assistant's units with CQ/CO.
+        fixed = Correction(i, line.units, add_modifiers=modifier)
         if per_unit and code is not None and code.unit_minutes == 15:
             # From 2022 a unit whose billing threshold the therapist alone met needs no
             # CQ/CO: only the units the therapist's own minutes cannot carry do.
-            if total_units(therapist) >= line.units:
+            carried = total_units(therapist)
+            if carried >= line.units:
                 continue
-            basis = (
-                f"the therapist's own {therapist} minutes carry "
-                f"{total_units(therapist)} of its {line.units} unit(s)"
-            )
+            basis = f"the therapist's own {therapist} minutes carry {carried} of its {line.units} unit(s)"
             caveat = "; the exact CY2022 wording of this per-unit test is unconfirmed"
+            if carried:
+                assistant_line = (line.code, line.units - carried, (*line.modifiers, modifier))
+                fixed = Correction(i, carried, add=(assistant_line,))
         else:
             basis = f"above Medicare's {share:.0%} de minimis share"
             caveat = ""
-        modifier = "CO" if "GO" in line.modifiers else "CQ"
         yield ctx.error(
             f"{line.code}: an assistant furnished {line.assistant_minutes} of {line.minutes} "
             f"minutes ({part:.0%}), {basis}, but the line has no {modifier}{caveat}",
             line=i,
             fix=f"add {modifier}{paid} to the units the assistant furnished, or bill the units "
             f"the therapist alone furnished on a line without it",
+            problem=f"line:{i}:assistant",
+            corrections=(fixed,),
         )
 
 
@@ -161,10 +242,19 @@ def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             line=i,
             fix="add KX if the note documents that continued therapy is medically necessary; "
             "if it is not, use GA with an ABN on file (or GZ without one)",
+            problem=f"line:{i}:kx",
+            corrections=(Correction(i, line.units, denied=True, add_modifiers="KX"),),
         )
 
 
 @hookimpl
 def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
-    for item in (therapy_missing, modifier_conflict, assistant_missing, kx_missing):
+    for item in (
+        therapy_missing,
+        modifier_conflict,
+        discipline_mismatch,
+        assistant_evaluation,
+        assistant_missing,
+        kx_missing,
+    ):
         register(item)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt.claims import capped
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -51,6 +53,8 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"({_MAI_TEXT[1]}){caveat}",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
+                problem=f"units:{line.code}",
+                corrections=(Correction(i, limit.mue, denied=True),),
             )
     for code, (total, first, limit) in per_day.items():
         if total <= limit.mue:
@@ -71,7 +75,17 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"({_MAI_TEXT[limit.mai]}){caveat}"
             )
             fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
-        yield ctx.finding(severity, message, line=first, fix=fix)
+        # Over a per-day MUE the claim lines of the code are denied (NGS for the per-line
+        # edit; ptcpt takes the per-day edits to deny every line of the code, unconfirmed).
+        lines = [i for i, line in enumerate(visit.lines) if line.code == code]
+        yield ctx.finding(
+            severity,
+            message,
+            line=first,
+            fix=fix,
+            problem=f"units:{code}",
+            corrections=capped(visit, lines, limit.mue, denied=True),
+        )
 
 
 @hookimpl

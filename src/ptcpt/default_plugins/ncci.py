@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import DISTINCT_MODIFIERS
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -63,6 +64,8 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                     line=i,
                     fix=f"bill only the service the documentation best supports; a modifier "
                     f"cannot unbundle {pair}",
+                    problem=f"line:{i}:paired",
+                    corrections=(Correction(i, 0, denied=True),),
                 )
             continue
         for i in lines:
@@ -88,7 +91,15 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                     f"encounter or site) and the note shows it, add the fitting modifier "
                     f"({takes}); otherwise do not bill it"
                 )
-            yield ctx.finding(severity, message, line=i, fix=fix)
+            # Paid only if the note shows a distinct service: the note decides.
+            yield ctx.finding(
+                severity,
+                message,
+                line=i,
+                fix=fix,
+                problem=f"line:{i}:paired",
+                corrections=(Correction(i, None, denied=True),),
+            )
 
 
 def _accepted_text(payer: PayerProfile) -> str:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import attrs
+
+from ptcpt.claims import capped
 from ptcpt.codes import Timing
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import ANATOMIC_MODIFIERS
@@ -47,9 +50,16 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         minutes = plan.minutes_for(code)
         if units > high:
             over = True
+            lines = [i for i, line in enumerate(visit.lines) if line.code == code]
+            corrections = capped(visit, lines, high)
             pair = plan.family(code)
             if pair is not None:
                 primary, add_on = pair
+                if code == primary and add_on not in billed and plan.get(add_on, 0):
+                    # The time beyond the first unit belongs on the add-on's own line.
+                    mods = visit.lines[first].modifiers
+                    first_fix = attrs.evolve(corrections[0], add=((add_on, plan[add_on], mods),))
+                    corrections = (first_fix, *corrections[1:])
                 message = (
                     f"{code}: {units} unit(s) billed, but {minutes} timed minutes of {primary}/{add_on} "
                     f"support at most {high} of {code} under the {method}: {primary} is the first "
@@ -68,7 +78,7 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                     f"bill {high} unit(s) of {code}; if the note records more minutes, correct "
                     f"the line's minutes"
                 )
-            yield ctx.error(message, line=first, fix=fix)
+            yield ctx.error(message, line=first, fix=fix, problem=f"units:{code}", corrections=corrections)
     if not over and plan.method == "cms" and total_billed > plan.total:
         yield ctx.error(
             f"{total_billed} timed units billed, but {plan.total_minutes} total timed minutes "
@@ -96,22 +106,29 @@ def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     # Lines of one code on different sites (RT and LT, two fingers) are separate services
     # for a payer that takes anatomic modifiers: count them apart.
     sites = ANATOMIC_MODIFIERS if ctx.payer.anatomic_modifiers else frozenset()
-    seen: dict[tuple[str, frozenset[str]], int] = {}
+    groups: dict[tuple[str, frozenset[str]], list[int]] = {}
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
             continue
-        key = (line.code, sites.intersection(line.modifiers))
-        before = seen.get(key, 0)
-        total = before + line.units
-        if total > 1 and before <= 1:
-            where = f" on {'/'.join(sorted(key[1]))}" if key[1] else ""
-            yield ctx.error(
-                f"{line.code} is untimed (one unit per session whatever the time), but "
-                f"{total} units are billed{where}",
-                line=i,
-                fix=f"bill one unit of {line.code} for the session",
-            )
-        seen[key] = total
+        groups.setdefault((line.code, sites.intersection(line.modifiers)), []).append(i)
+    for (billed, site), lines in groups.items():
+        total = 0
+        for i in lines:
+            total += visit.lines[i].units
+            if total > 1:
+                break
+        else:
+            continue
+        total = sum(visit.lines[j].units for j in lines)
+        where = f" on {'/'.join(sorted(site))}" if site else ""
+        yield ctx.error(
+            f"{billed} is untimed (one unit per session whatever the time), but "
+            f"{total} units are billed{where}",
+            line=i,
+            fix=f"bill one unit of {billed} for the session",
+            problem=f"units:{billed}",
+            corrections=capped(visit, lines, 1),
+        )
 
 
 @hookimpl
