@@ -11,12 +11,14 @@ from ptcpt.hookspecs import hookimpl
 from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 from ptcpt.units import total_units
+from ptcpt.visit import KX_BUCKETS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from ptcpt.codes import Code
     from ptcpt.report import Finding
-    from ptcpt.visit import Visit
+    from ptcpt.visit import Line, Visit
 
 DISCIPLINE = frozenset({"GP", "GO", "GN"})
 #: From the CY2022 rule the de minimis test is applied unit by unit: a unit the therapist
@@ -215,30 +217,57 @@ def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
+#: What each KX bucket is called in messages.
+_BUCKET_NAME = {"pt_slp": "physical therapy and speech-language pathology", "ot": "occupational therapy"}
+
+
+def kx_bucket(line: Line, code: Code) -> str:
+    """The KX threshold bucket a therapy line counts toward: ``"ot"`` for GO (or an OT-only
+    code without a discipline modifier), else ``"pt_slp"`` (GP, GN, PT or SLP codes)."""
+    mods = line.modifiers
+    if "GO" in mods:
+        return "ot"
+    if "GP" in mods or "GN" in mods:
+        return "pt_slp"
+    return "ot" if code.disciplines == ("OT",) else "pt_slp"
+
+
 @rule("modifier.kx-missing", kind="validation")
 def kx_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
-    """The year's KX threshold is passed and KX is absent (Medicare)."""
+    """The year's KX threshold is passed in a line's bucket (PT/SLP or OT) and KX is absent."""
     if not ctx.payer.kx_threshold or visit.ytd_allowed is None:
         return
     threshold = ctx.tables.kx_threshold(ctx.date.year)
     if threshold is None:
         return
-    estimate = ctx.estimate
-    this_visit = estimate.total if estimate is not None else Decimal(0)
-    reached = visit.ytd_allowed + this_visit
-    if reached <= threshold.amount:
+    therapy = [
+        (i, line, kx_bucket(line, code))
+        for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True))
+        if code is not None and code.therapy_list is not None
+    ]
+    if not therapy:
         return
-    flag = " (the threshold figure is from secondary sources, unconfirmed)" if (threshold.unconfirmed) else ""
-    for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
-        if code is None or code.therapy_list is None:
+    estimate = ctx.estimate
+    this_visit = dict.fromkeys(KX_BUCKETS, Decimal(0))
+    if estimate is not None:
+        for i, _line, bucket in therapy:
+            this_visit[bucket] += estimate.lines[i].payable or 0
+    flag = " (the threshold figure is from secondary sources, unconfirmed)" if threshold.unconfirmed else ""
+    reached: dict[str, Decimal | None] = {}
+    for bucket in KX_BUCKETS:
+        so_far = visit.ytd_for(bucket)
+        reached[bucket] = None if so_far is None else so_far + this_visit[bucket]
+    for i, line, bucket in therapy:
+        total = reached[bucket]
+        if total is None or total <= threshold.amount:
             continue
         mods = line.modifiers
         if "KX" in mods or not LIABILITY.isdisjoint(mods):
             continue
         yield ctx.error(
-            f"the year's therapy spend reaches ${reached:,.2f} with this visit, above the "
-            f"{threshold.year} KX threshold of ${threshold.amount:,.2f}{flag}, and "
-            f"{line.code} has no KX",
+            f"the year's {_BUCKET_NAME[bucket]} spend reaches ${total:,.2f} with this visit, "
+            f"above the {threshold.year} KX threshold of ${threshold.amount:,.2f}{flag} for "
+            f"that bucket, and {line.code} has no KX",
             line=i,
             fix="add KX if the note documents that continued therapy is medically necessary; "
             "if it is not, use GA with an ABN on file (or GZ without one)",
