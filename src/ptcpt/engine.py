@@ -202,6 +202,7 @@ class Checker:
                     ctx._estimated = None
                 break
         if hinting:
+            ctx._errors_if = functools.partial(self._errors_if, visit, payer)
             more: list[Finding] = []
             _run(hinting, visit, ctx, more, hints, seen)
             found += tuple(more)
@@ -212,6 +213,27 @@ class Checker:
             corrected = functools.partial(self._corrected, visit, payer, found)
         # Positional (date, payer, findings, hints, units, estimate, visit_id, corrected_estimate).
         return Report(visit.date, payer.id, found, tuple(hints), plan, estimate, visit.id, corrected)
+
+    def _errors_if(self, visit: Visit, payer: PayerProfile, lines: Sequence[Line]) -> tuple[Finding, ...]:
+        """The errors the payer's validation rules report for the visit billing ``lines``."""
+        changed = attrs.evolve(visit, lines=tuple(lines))
+        get = self.catalog.get
+        entries = tuple([get(line.code) for line in changed.lines])
+        ctx = RuleContext(
+            changed,
+            catalog=self.catalog,
+            payer=payer,
+            units=_plan(changed, entries, payer.unit_method, self._add_ons),
+            tables=self.tables,
+            fee_schedule=self._schedule_for.get(payer.id),
+            price=functools.partial(self._price, on=changed.date, payer=payer),
+            classifier=self.classifier,
+        )
+        ctx._codes = entries
+        findings: list[Finding] = []
+        validation, _ = self._by_payer.get(payer.id, _NO_RULES)
+        _run(validation, changed, ctx, findings, [], _Seen(changed))
+        return tuple(f for f in one_per_problem(findings) if f.severity is Severity.ERROR)
 
     def _corrected(self, visit: Visit, payer: PayerProfile, findings: Sequence[Finding]) -> Estimate | None:
         """What the claim corrected as the errors say would be paid."""

@@ -123,6 +123,7 @@ class RuleContext:
     __slots__ = (
         "_classifier",
         "_codes",
+        "_errors_if",
         "_estimated",
         "_memo",
         "_plan",
@@ -165,6 +166,7 @@ class RuleContext:
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
         self._statuses: tuple[str | None, ...] | None = None
+        self._errors_if: Callable[[Sequence[Line]], tuple[Finding, ...]] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -196,6 +198,17 @@ class RuleContext:
 
             return default_classifier()
         return self._classifier()
+
+    def errors_if(self, lines: Sequence[Line]) -> tuple[Finding, ...]:
+        """The errors the validation rules would report if this visit billed ``lines``.
+
+        How a hint makes sure what it suggests breaks no rule: a hint that finds more
+        units supported asks whether billing them would raise an MUE, a KX or any other
+        error, plugins' rules included. Available to hint rules (validation rules run
+        before it is set, and get an empty answer); the answer is one finding per problem.
+        """
+        check = self._errors_if
+        return () if check is None else check(lines)
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per check and shared by the rules that need it.

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 #: which of them a payer takes, and whether it takes anatomic modifiers too, is its
 #: profile's ``ncci_modifiers``.
 NCCI_MODIFIERS = DISTINCT_MODIFIERS
+#: Group therapy: untimed (one unit a session) but a period of time all the same.
+_GROUP_CODES = frozenset({"97150"})
 
 
 def _edits(visit: Visit, ctx: RuleContext) -> tuple[tuple[PtpEdit, tuple[int, ...]], ...]:
@@ -116,7 +118,8 @@ def _accepted_text(payer: PayerProfile) -> str:
 
 @rule("hint.time-blocks", kind="hint", modifiers=NCCI_MODIFIERS)
 def time_blocks(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
-    """A 59/X modifier on a timed pair: the note must show separate time blocks."""
+    """A 59/X modifier on a timed pair, or on group therapy beside one-on-one care: the note
+    must show separate time blocks."""
     if ctx.payer.edit_severity is None:
         return
     for edit, lines in _edits(visit, ctx):
@@ -128,7 +131,20 @@ def time_blocks(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
             mods = NCCI_MODIFIERS.intersection(visit.lines[i].modifiers)
             if not mods or code is None or other is None:
                 continue
-            if code.is_timed and other.is_timed:
+            group = _GROUP_CODES.intersection((code.code, other.code))
+            if group and (code.is_timed or other.is_timed):
+                # NCCI's condition for the group code is the same as for two timed codes:
+                # the one-on-one service must have its own time, outside the group session.
+                group_code = next(iter(group))
+                single = other.code if code.code == group_code else code.code
+                yield ctx.hint(
+                    f"{'/'.join(sorted(mods))} on {code.code} beside {other.code}: {group_code} is "
+                    f"group therapy and {single} one-on-one care; document them as separate time "
+                    f"periods, the one-on-one minutes outside the group session; time in the "
+                    f"group cannot also be billed as {single}",
+                    line=i,
+                )
+            elif code.is_timed and other.is_timed:
                 yield ctx.hint(
                     f"{'/'.join(sorted(mods))} on {code.code} beside {other.code}: document "
                     f"that the two were done in separate 15-minute time blocks; if they "
