@@ -12,7 +12,8 @@ the domain facts (facts.md and CMS's files), not from what the code happens to p
 ``errors``, ``warnings`` and ``hints`` are exact: the rule ids that fire at that level
 are exactly the ones listed (a rule merged into another's finding of the same problem,
 ``Finding.also``, fires on that finding's line); ``error_count`` is the number of error
-findings, which shows one problem giving one finding. ``rule@N`` pins a line: when every entry for a rule is
+findings, which shows one problem giving one finding; ``infos``, when given, is exact
+for info findings too. ``rule@N`` pins a line: when every entry for a rule is
 pinned, the rule must fire on exactly those lines. ``absent`` names rules that must not
 fire at all (a reader's reminder of the trap the case sets). ``ok``, ``estimate_total``
 (as billed), ``corrected_total`` (the corrected claim; null when nothing needs
@@ -47,6 +48,7 @@ _EXPECT_KEYS = frozenset(
         "corrected_total",
         "units",
         "error_count",
+        "infos",
     }
 )
 _CASE_KEYS = frozenset({"description", "visit", "expect", "xfail"})
@@ -104,6 +106,9 @@ def test_golden_visit(path: Path) -> None:
         # (Finding.also) counts as firing on that finding's line.
         actual = [(r, f.line) for f in report.findings if f.severity is severity for r in (f.rule, *f.also)]
         _check_level(name, expect.get(name, []), actual, why)
+    if "infos" in expect:
+        infos = [(r, f.line) for f in report.infos for r in (f.rule, *f.also)]
+        _check_level("infos", expect["infos"], infos, why)
     if "error_count" in expect:
         assert len(report.errors) == expect["error_count"], why
     _check_level("hints", expect.get("hints", []), [(h.rule, h.line) for h in report.hints], why)
@@ -134,7 +139,7 @@ def test_the_golden_set_is_large_enough_and_covers_every_rule() -> None:
     for path in FILES:
         case = _load(path)
         payers.add(case["visit"].get("payer", "medicare"))
-        for key in ("errors", "warnings", "hints"):
+        for key in ("errors", "warnings", "hints", "infos"):
             named.update(_split(e)[0] for e in case["expect"].get(key, []))
     every_rule = {r.rule.id for r in CHECKER.rules}
     assert every_rule <= named, f"rules no golden case expects: {sorted(every_rule - named)}"

@@ -202,6 +202,9 @@ class Estimate:
         where = f"locality {self.locality}" if self.locality else "national (GPCI 1.000)"
         cf = f"CF {self.conversion_factor}" if self.conversion_factor is not None else "no conversion factor"
         caption = f"Estimate for {self.on.isoformat()}, {where}, {cf}: {_money(self.total)}"
+        missing = sum(1 for line in self.lines if not line.priced)
+        if missing:
+            caption += f" (incomplete: {missing} line(s) have no estimate)"
         rows: list[tuple[object, ...]] = [
             (
                 line.index,
@@ -291,6 +294,7 @@ class _Context:
         "facility",
         "figures",
         "gpci",
+        "gpci_reason",
         "gpci_year",
         "mppr_reasons",
         "notes",
@@ -309,6 +313,7 @@ class _Context:
         notes: list[str] = []
         self.unconfirmed: list[str] = []
         self.gpci = (_ONE, _ONE, _ONE)
+        self.gpci_reason: str | None = None
         self.place: str | None = None
         self.gpci_year: int | None = None
         if locality is not None:
@@ -324,6 +329,8 @@ class _Context:
             self.place, self.gpci_year = key, found.year
             if found.year != on.year:
                 notes.append(f"GPCIs of {found.year} used: the tables hold none for {on.year}")
+                self.gpci_reason = f"{found.year} GPCIs for a {on.year} date of service"
+                self.unconfirmed.append(f"{key} GPCIs of {found.year} used for {on.year}")
         self.cf: Decimal | None = None
         if tables.has_conversion_factor(on, apm):
             factor = tables.conversion_factor(on, apm)
@@ -341,12 +348,17 @@ class _Context:
         self.assistant_cut = _ONE - self.assistant_factor
         self.assistant_reason = f"CQ/CO: paid at {self.assistant_factor:.0%} of the fee schedule"
         self.mppr_reasons: dict[int, str] = {}
+        status = tables.release("pfs_status")
+        if status is not None and (status.start is None or status.start.year != on.year):
+            notes.append(
+                f"fee-schedule statuses (bundled, invalid, restricted, MPPR) from {status.describe()}"
+            )
         # Terms depend on the fee-schedule year, factor, place and rates, not on the day:
         # contexts of days that share those share one dict (a batch spans many days).
         shared = _TERMS.get(tables)
         if shared is None:
             shared = _TERMS[tables] = {}
-        terms_key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
+        terms_key = (on.year, self.cf, self.gpci, self.gpci_year, facility, self.rate, self.assistant_factor)
         memos = shared.get(terms_key)
         if memos is None:
             if len(shared) >= _MAX_CONTEXTS:
@@ -430,10 +442,16 @@ class _Context:
         assert pe_rvu is not None
         reasons: list[str] = []
         terms.rvu_year = rvu.year
+        # Every line says what its price rests on when it is not CMS's release for the year.
         if rvu.year != on.year:
             reasons.append(f"priced with {rvu.year} RVUs: the tables hold no full {on.year} RVUs")
+            terms.unconfirmed = f"{code} priced with {rvu.year} RVUs for a {on.year} date of service"
+        elif rvu.unconfirmed:
+            reasons.append(f"priced with {rvu.year} RVUs from secondary sources (unconfirmed)")
         if rvu.unconfirmed:
             terms.unconfirmed = f"{code} {rvu.year} RVUs ({rvu.source})"
+        if self.gpci_reason is not None:
+            reasons.append(f"priced with {self.gpci_reason}")
         if status is None:
             reasons.append("PFS status not in the tables: priced as active")
         gw, gp, gm = self.gpci
@@ -761,6 +779,6 @@ def unpriced(estimate: Estimate, reason: str) -> Estimate:
         mppr_total=_ZERO_CENTS,
         assistant_total=_ZERO_CENTS,
         total=_ZERO_CENTS,
-        notes=(*estimate.notes, reason),
+        notes=(reason,),  # Medicare's pricing notes say nothing about this payer's rates
         unconfirmed=(),
     )

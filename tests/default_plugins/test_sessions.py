@@ -49,10 +49,10 @@ def test_every_evaluation_but_the_one_ncci_keeps_is_flagged() -> None:
 def test_a_commercial_plans_evaluation_pair_is_one_error_and_no_separate_warning() -> None:
     visit = make_visit(("97163", 1, None, ["GP"]), ("97162", 1, None, ["GP"]), payer="commercial")
     report = CHECKER.check(visit)
-    assert [(f.rule, f.severity.value, f.line) for f in report.findings] == [
+    assert [(f.rule, f.severity.value, f.line) for f in (*report.errors, *report.warnings)] == [
         ("evaluation.multiple", "error", 1)
     ]
-    assert report.findings[0].also == ("ncci.ptp",)
+    assert report.errors[0].also == ("ncci.ptp",)
 
 
 def test_one_evaluation_is_fine_and_ot_codes_are_not_pt_evaluations() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.claims import capped
+from ptcpt.cmsdata import MUE_START
 from ptcpt.hookspecs import hookimpl
 from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
@@ -35,8 +36,10 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     severity = payer.edit_severity
     if severity is None:
         return
-    caveat = payer.edit_caveat
     tables = ctx.tables
+    if ctx.date < MUE_START:
+        return  # CMS introduced MUEs in 2007
+    caveat = payer.edit_caveat + tables.table_age("mue", ctx.date)
     per_day: dict[str, tuple[int, int, MueLimit]] = {}
     mue = tables.mue
     for i, line in enumerate(visit.lines):

@@ -53,14 +53,23 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     severity = payer.edit_severity
     if severity is None:
         return
-    caveat = payer.edit_caveat
     accepted = payer.ncci_modifiers
+    tables = ctx.tables
+    age = tables.table_age("ptp", ctx.date)
     for edit, lines in _edits(visit, ctx):
         pair = f"{edit.column1}/{edit.column2}"
+        caveat = payer.edit_caveat + age
+        level = severity
+        guess = tables.ptp_guess(edit, ctx.date)
+        if guess is not None:
+            note, uncertain = guess
+            caveat += f"; {note}"
+            if uncertain:
+                level = "warning"  # the table cannot say the edit applied that day
         if edit.modifier_indicator == 0:
             for i in lines:
                 yield ctx.finding(
-                    severity,
+                    level,
                     f"NCCI edit {pair} (modifier indicator 0): {edit.column2} is not paid "
                     f"with {edit.column1} on the same day, whatever the modifier{caveat}",
                     line=i,
@@ -95,7 +104,7 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 )
             # Paid only if the note shows a distinct service: the note decides.
             yield ctx.finding(
-                severity,
+                level,
                 message,
                 line=i,
                 fix=fix,

@@ -1,0 +1,78 @@
+"""How old the data behind a check is, next to the date of service it judges.
+
+Every visit is checked with the tables ptcpt holds: CMS's NCCI and MUE tables of one
+quarter, fee-schedule statuses of one year, RVUs up to the last full release, conversion
+factors and KX thresholds for the years the sources give. A visit from another quarter or
+year (2026 dates on 2024 Q3 edits, a 1997 date, year 9999) is checked all the same, and
+this rule says so: one info finding, whatever the visit came from (JSON, X12, a frame).
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING
+
+from ptcpt.hookspecs import hookimpl
+from ptcpt.rules import Rule, RuleContext, rule
+
+if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Callable, Iterator
+
+    from ptcpt.cmsdata import CmsTables
+    from ptcpt.report import Finding
+    from ptcpt.visit import Visit
+
+_FIX = (
+    "for results that hold for the date of service, load CMS's files of that quarter "
+    "(PTCPT_CMS_DIR, ptcpt check --cms-dir, or Checker(cms_dir=...))"
+)
+#: Messages per tables, by (date, edits, fees, kx): a batch repeats few dates.
+_MESSAGES: weakref.WeakKeyDictionary[CmsTables, dict[tuple[dt.date, bool, bool, bool], str | None]] = (
+    weakref.WeakKeyDictionary()
+)
+_MAX_MESSAGES = 4096
+
+
+def _message(tables: CmsTables, on: dt.date, edits: bool, fees: bool, kx: bool) -> str | None:
+    memo = _MESSAGES.get(tables)
+    if memo is None:
+        memo = _MESSAGES[tables] = {}
+    key = (on, edits, fees, kx)
+    if key in memo:
+        return memo[key]
+    notes = tables.data_age(on, edits=edits, fees=fees, kx=kx)
+    message: str | None = None
+    if notes:
+        uncovered = (not fees or not tables.has_conversion_factor(on)) and (
+            not edits or any("older than" in n for n in notes)
+        )
+        if uncovered and fees and edits:
+            head = f"no fee schedule or edit table ptcpt holds covers {on}; it is checked with "
+        else:
+            head = f"this {on} visit is checked with "
+        message = head + "; ".join(notes)
+    if len(memo) >= _MAX_MESSAGES:
+        memo.clear()
+    memo[key] = message
+    return message
+
+
+@rule("data.age", kind="validation")
+def data_age(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
+    """Tables older (or newer) than the date of service: what the check rests on."""
+    payer = ctx.payer
+    message = _message(
+        ctx.tables,
+        ctx.date,
+        payer.edit_severity is not None,
+        payer.pricing != "none",
+        payer.kx_threshold and visit.ytd_allowed is not None,
+    )
+    if message is not None:
+        yield ctx.info(message, fix=_FIX)
+
+
+@hookimpl
+def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
+    register(data_age)
