@@ -60,6 +60,9 @@ def one_per_problem(findings: Sequence[Finding]) -> tuple[Finding, ...]:
     takes the place of the first of them, names the other rules in ``also`` and at the
     end of its message, and carries every correction of the errors among them.
     """
+    keyed = [f.problem for f in findings if f.problem is not None]
+    if len(keyed) == len(set(keyed)):
+        return tuple(findings)  # no problem reported twice: the usual case
     groups: dict[str, list[int]] = {}
     for index, finding in enumerate(findings):
         if finding.problem is not None:
@@ -119,6 +122,8 @@ def denials(findings: Sequence[Finding]) -> dict[int, str]:
             for correction in finding.corrections:
                 if correction.denied:
                     rules.setdefault(correction.line, []).append(finding.rule)
+    if not rules:
+        return {}
     return {
         line: f"denied as billed ({', '.join(dict.fromkeys(found))})" for line, found in sorted(rules.items())
     }

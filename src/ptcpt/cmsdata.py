@@ -435,6 +435,7 @@ class _Index:
     """Lookup structures built once per CmsTables (never compared, never shown)."""
 
     __slots__ = (
+        "ages",
         "cf",
         "factors",
         "full_rvu_years",
@@ -474,6 +475,8 @@ class _Index:
                     earlier = [d for d in ended if edit.deleted is None or d < edit.deleted]
                     if earlier:
                         self.ptp_gap_from[id(edit)] = max(earlier) + dt.timedelta(days=1)
+        #: (table, date) -> the note table_age gives: every finding of a batch asks it.
+        self.ages: dict[tuple[str, dt.date], str] = {}
         self.releases = {
             name: _release(table, labels)
             for name, table, labels in (
@@ -657,6 +660,16 @@ class CmsTables:
     def table_age(self, table: str, on: dt.date) -> str:
         """A note for a finding that rests on ``table`` (``"ptp"`` or ``"mue"``) when its
         release was not published for ``on``: "" when it was."""
+        memo = self._index.ages
+        key = (table, on)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= 4096:
+                memo.clear()
+            found = memo[key] = self._table_age(table, on)
+        return found
+
+    def _table_age(self, table: str, on: dt.date) -> str:
         release = self._index.releases.get(table)
         if release is None or release.covers(on):
             return ""

@@ -183,29 +183,69 @@ class Checker:
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
         validation, hinting = self._by_payer.get(payer.id, _NO_RULES)
-        seen = _Seen(visit)
-        _run(validation, visit, ctx, findings, hints, seen)
-        found = tuple(findings)
-        for finding in found:
-            if finding.problem is not None:
-                found = one_per_problem(found)
-                break
+        codes: set[str] | None = None
+        modifiers: set[str] | None = None
+        found: tuple[Finding, ...] = ()
         corrects = False
-        for finding in found:
-            if finding.corrections and finding.severity is Severity.ERROR:
-                corrects = True
-                denied = denials(found)
-                if denied:
-                    # From here on the visit is priced as billed: the lines the errors say
-                    # the payer denies pay nothing, in the estimate and every hint's dollars.
-                    ctx._price = functools.partial(self._price, on=visit.date, payer=payer, denied=denied)
-                    ctx._estimated = None
-                break
+        # Two phases in one loop (the filters' sets are built once, on first need): the
+        # validation rules, then what their findings mean, then the hint rules.
+        for stage, phase in enumerate((validation, hinting)):
+            if stage:
+                found = tuple(findings)
+                keyed = 0
+                for finding in found:
+                    if finding.problem is not None:
+                        keyed += 1
+                    if finding.corrections and finding.severity is Severity.ERROR:
+                        corrects = True
+                if keyed > 1:
+                    found = one_per_problem(found)
+                if corrects:
+                    denied = denials(found)
+                    if denied:
+                        # From here on the visit is priced as billed: the lines the errors
+                        # say the payer denies pay nothing, in the estimate and every hint.
+                        ctx._price = functools.partial(self._price, on=visit.date, payer=payer, denied=denied)
+                        ctx._estimated = None
+                if not hinting:
+                    break
+                ctx._errors_if = functools.partial(self._errors_if, visit, payer)
+                findings = []  # what hint rules yield besides hints
+            for registered, rule_id, plugin, function, want_codes, want_modifiers in phase:
+                if want_codes is not None:
+                    if codes is None:
+                        codes = {line.code for line in visit.lines}
+                    if want_codes.isdisjoint(codes):
+                        continue
+                if want_modifiers is not None:
+                    if modifiers is None:
+                        modifiers = {m for line in visit.lines for m in line.modifiers}
+                    if want_modifiers.isdisjoint(modifiers):
+                        continue
+                ctx._rule = rule_id
+                ctx._plugin = plugin
+                try:
+                    produced: Iterable[object] | None = function(visit, ctx)
+                    if produced is None:
+                        continue
+                    for item in produced:
+                        if isinstance(item, Finding):
+                            if item.rule != rule_id or item.plugin != plugin:
+                                item = _restamp(item, rule_id, plugin)
+                            findings.append(item)
+                        elif isinstance(item, Hint):
+                            if item.rule != rule_id or item.plugin != plugin:
+                                item = _restamp(item, rule_id, plugin)
+                            hints.append(item)
+                        else:
+                            what = f"yielded a {type(item).__name__}, not a Finding or Hint"
+                            findings.append(_rule_failed(registered, what))
+                            break
+                except Exception as exc:
+                    log.warning("rule %s of plugin %s raised %s", rule_id, plugin, type(exc).__name__)
+                    findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
         if hinting:
-            ctx._errors_if = functools.partial(self._errors_if, visit, payer)
-            more: list[Finding] = []
-            _run(hinting, visit, ctx, more, hints, seen)
-            found += tuple(more)
+            found += tuple(findings)
         estimate = ctx.estimate
         corrected = None
         if corrects and estimate is not None:

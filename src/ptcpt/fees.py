@@ -585,18 +585,20 @@ def price_lines(
     full_pe_index = -1
     visit_line = _visit_line()
     known_terms = ctx.terms
-    set_aside: dict[int, tuple[Decimal | None, tuple[str, ...]]] = {}
-    if denied:
-        set_aside.update((i, (_ZERO_CENTS, (why,))) for i, why in denied.items())
-    if unpriced_lines:
-        set_aside.update((i, (None, (why,))) for i, why in unpriced_lines.items())
+    set_aside: dict[int, tuple[Decimal | None, tuple[str, ...]]] | None = None
+    if denied or unpriced_lines:
+        set_aside = {}
+        if denied:
+            set_aside.update((i, (_ZERO_CENTS, (why,))) for i, why in denied.items())
+        if unpriced_lines:
+            set_aside.update((i, (None, (why,))) for i, why in unpriced_lines.items())
     for index, line in enumerate(lines):
         kind = type(line)
         if kind is visit_line or kind is PricedLineInput:  # validated when they were made
             code, units, modifiers = line.code, line.units, line.modifiers
         else:
             code, units, modifiers = _read_line(index, line)
-        if code in noncovered or (set_aside and index in set_aside):
+        if code in noncovered or (set_aside is not None and index in set_aside):
             read.append((index, code, units, modifiers, None, False))
             continue
         terms = known_terms.get(code)
@@ -627,7 +629,7 @@ def price_lines(
             # Not paid (non-covered, bundled, invalid, denied: 0) or not priceable here (None).
             amount = _ZERO_CENTS if found is None or found.zero else None
             reasons = _NONCOVERED if found is None else found.reasons
-            if found is None and index in set_aside:
+            if found is None and set_aside is not None and index in set_aside:
                 amount, reasons = set_aside[index]
             results.append(
                 LineEstimate(

@@ -48,11 +48,18 @@ def _optional_line(_: Any, attribute: attrs.Attribute[int | None], value: int | 
         raise ValueError(f"{attribute.name}: must be a line index >= 0 or None, got {value!r}")
 
 
+_NO_MODIFIERS: frozenset[str] = frozenset()
+
+
 def _added(value: object) -> tuple[tuple[str, int, tuple[str, ...]], ...]:
+    if value == ():
+        return ()
     return tuple((str(code), int(units), tuple(mods)) for code, units, mods in value)  # type: ignore[attr-defined]
 
 
 def _modifier_set(value: str | Iterable[str]) -> frozenset[str]:
+    if type(value) is frozenset:
+        return value
     return frozenset((value,) if isinstance(value, str) else value)
 
 
@@ -72,12 +79,12 @@ class Correction:
     are not denied.
     """
 
-    line: int = attrs.field(validator=attrs.validators.ge(0))
+    line: int
     units: int | None
     denied: bool = False
     code: str | None = None
-    add_modifiers: frozenset[str] = attrs.field(default=frozenset(), converter=_modifier_set)
-    drop_modifiers: frozenset[str] = attrs.field(default=frozenset(), converter=_modifier_set)
+    add_modifiers: frozenset[str] = attrs.field(default=_NO_MODIFIERS, converter=_modifier_set)
+    drop_modifiers: frozenset[str] = attrs.field(default=_NO_MODIFIERS, converter=_modifier_set)
     add: tuple[tuple[str, int, tuple[str, ...]], ...] = attrs.field(default=(), converter=_added)
 
 

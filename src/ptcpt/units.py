@@ -242,6 +242,11 @@ class UnitPlan(Mapping[str, int]):
 
     def minutes_for(self, code: str) -> int:
         """The minutes behind ``code``'s units: a primary/add-on pair's together, else its own."""
+        if not self.add_ons:
+            for c, m in self.minutes:
+                if c == code:
+                    return m
+            return 0
         pair = self.family(code)
         wanted = pair if pair is not None else (code,)
         return sum(m for c, m in self.minutes if c in wanted)
@@ -254,6 +259,10 @@ class UnitPlan(Mapping[str, int]):
         Raises ``KeyError`` for a code not in the plan.
         """
         return self._ranges()[code]
+
+    def all_bounds(self) -> Mapping[str, tuple[int, int]]:
+        """:meth:`bounds` of every code at once, ``code -> (fewest, most)`` (do not modify)."""
+        return self._ranges()
 
     def tied(self) -> tuple[str, ...]:
         """Codes whose units depend on a tie CMS leaves to the provider, sorted."""
@@ -450,8 +459,10 @@ def _allocate(items: list[tuple[str, int]], method: str, add_ons: AddOns = _NO_A
     The rule engine calls it directly: its codes and minutes come from validated lines.
     """
     codes = add_ons.codes
-    if codes and not codes.isdisjoint([c for c, _ in items]):
-        return _allocate_services(items, method, add_ons)
+    if codes:
+        for c, _ in items:
+            if c in codes:
+                return _allocate_services(items, method, add_ons)
     units, ranges = _allocate_plain(items, method)
     return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
 

@@ -58,19 +58,30 @@ def _message(tables: CmsTables, on: dt.date, edits: bool, fees: bool, kx: bool) 
     return message
 
 
+#: The finding of the last (tables, date, flags, plugin) asked: a batch checks many visits
+#: of one date, and the finding is immutable, so the same one serves them all.
+_LAST: list[tuple[tuple[object, ...], Finding | None]] = [((), None)]
+
+
 @rule("data.age", kind="validation")
 def data_age(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """Tables older (or newer) than the date of service: what the check rests on."""
     payer = ctx.payer
-    message = _message(
-        ctx.tables,
-        ctx.date,
-        payer.edit_severity is not None,
-        payer.pricing != "none",
-        payer.kx_threshold and visit.ytd_allowed is not None,
-    )
-    if message is not None:
-        yield ctx.info(message, fix=_FIX)
+    tables = ctx.tables
+    edits = payer.edit_severity is not None
+    fees = payer.pricing != "none"
+    kx = payer.kx_threshold and visit.ytd_allowed is not None
+    key = (tables, ctx.date, edits, fees, kx, ctx._plugin)  # tables compare by identity
+    last = _LAST[0]
+    finding: Finding | None
+    if last[0] == key:
+        finding = last[1]
+    else:
+        message = _message(tables, ctx.date, edits, fees, kx)
+        finding = None if message is None else ctx.info(message, fix=_FIX)
+        _LAST[0] = (key, finding)
+    if finding is not None:
+        yield finding
 
 
 @hookimpl

@@ -114,7 +114,10 @@ def discipline_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None:
             continue
-        named = [DISCIPLINE_OF[m] for m in line.modifiers if m in DISCIPLINE_OF]
+        mods = line.modifiers
+        if ("GP" in mods and "PT" in code.disciplines) or ("GO" in mods and "OT" in code.disciplines):
+            continue  # the usual case, answered without building anything
+        named = [DISCIPLINE_OF[m] for m in mods if m in DISCIPLINE_OF]
         if len(named) != 1 or named[0] in code.disciplines:
             continue  # none, several (modifier.conflict says so) or the right one
         wanted = [m for m, d in DISCIPLINE_OF.items() if d in code.disciplines]
@@ -140,7 +143,14 @@ def discipline_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("modifier.assistant-evaluation", kind="validation")
+#: Evaluation and re-evaluation codes (PT, OT, athletic training; the deleted ones too):
+#: the engine skips the assistant-evaluation rule for visits that bill none.
+EVALUATION_CODES = frozenset(
+    {"97001", "97002", "97003", "97004", *(str(code) for code in range(97161, 97173))}
+)
+
+
+@rule("modifier.assistant-evaluation", kind="validation", codes=EVALUATION_CODES)
 def assistant_evaluation(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """An evaluation or re-evaluation marked as furnished by an assistant (97161 with CQ)."""
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):

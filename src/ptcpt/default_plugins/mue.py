@@ -39,7 +39,6 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     tables = ctx.tables
     if ctx.date < MUE_START:
         return  # CMS introduced MUEs in 2007
-    caveat = payer.edit_caveat + tables.table_age("mue", ctx.date)
     per_day: dict[str, tuple[int, int, MueLimit]] = {}
     mue = tables.mue
     for i, line in enumerate(visit.lines):
@@ -53,7 +52,7 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(
                 severity,
                 f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} "
-                f"({_MAI_TEXT[1]}){caveat}",
+                f"({_MAI_TEXT[1]}){_caveat(ctx)}",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
                 problem=f"units:{line.code}",
@@ -75,7 +74,7 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         else:
             message = (
                 f"{code}: {total} units in the day, above its MUE of {limit.mue} "
-                f"({_MAI_TEXT[limit.mai]}){caveat}"
+                f"({_MAI_TEXT[limit.mai]}){_caveat(ctx)}"
             )
             fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
         # Over a per-day MUE the claim lines of the code are denied (NGS for the per-line
@@ -89,6 +88,11 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             problem=f"units:{code}",
             corrections=capped(visit, lines, limit.mue, denied=True),
         )
+
+
+def _caveat(ctx: RuleContext) -> str:
+    """What an MUE message adds: whose edit it is, and how old the table is."""
+    return ctx.payer.edit_caveat + ctx.tables.table_age("mue", ctx.date)
 
 
 @hookimpl

@@ -55,10 +55,9 @@ def ncci_ptp(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         return
     accepted = payer.ncci_modifiers
     tables = ctx.tables
-    age = tables.table_age("ptp", ctx.date)
     for edit, lines in _edits(visit, ctx):
         pair = f"{edit.column1}/{edit.column2}"
-        caveat = payer.edit_caveat + age
+        caveat = payer.edit_caveat + tables.table_age("ptp", ctx.date)
         level = severity
         guess = tables.ptp_guess(edit, ctx.date)
         if guess is not None:

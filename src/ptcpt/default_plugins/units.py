@@ -10,6 +10,7 @@ from ptcpt.claims import capped
 from ptcpt.codes import Timing
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import ANATOMIC_MODIFIERS
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -42,16 +43,21 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     billed = _billed_timed(visit, ctx)
     total_billed = 0
     over = False
+    bounds = plan.all_bounds()
     for code, (units, first, complete) in billed.items():
-        if not complete or code not in plan:
+        found = bounds.get(code)
+        if found is None or not complete:
             continue
         total_billed += units
-        _low, high = plan.bounds(code)
-        minutes = plan.minutes_for(code)
+        high = found[1]
         if units > high:
             over = True
+            minutes = plan.minutes_for(code)
             lines = [i for i, line in enumerate(visit.lines) if line.code == code]
-            corrections = capped(visit, lines, high)
+            if len(lines) == 1:
+                corrections: tuple[Correction, ...] = (Correction(first, high),)
+            else:
+                corrections = capped(visit, lines, high)
             pair = plan.family(code)
             if pair is not None:
                 primary, add_on = pair
