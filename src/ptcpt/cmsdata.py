@@ -436,6 +436,7 @@ class _Index:
 
     __slots__ = (
         "ages",
+        "among",
         "cf",
         "factors",
         "full_rvu_years",
@@ -477,6 +478,8 @@ class _Index:
                         self.ptp_gap_from[id(edit)] = max(earlier) + dt.timedelta(days=1)
         #: (table, date) -> the note table_age gives: every finding of a batch asks it.
         self.ages: dict[tuple[str, dt.date], str] = {}
+        #: (codes, date) -> the edits among them in force (ptp_among): visits repeat.
+        self.among: dict[tuple[frozenset[str], dt.date], tuple[PtpEdit, ...]] = {}
         self.releases = {
             name: _release(table, labels)
             for name, table, labels in (
@@ -605,7 +608,19 @@ class CmsTables:
         One edit per ordered pair (column 1, column 2) that has one, the strictest
         window first; sorted by pair.
         """
-        distinct = sorted(set(codes))
+        index = self._index
+        key = (frozenset(codes), on)
+        memo = index.among
+        cached = memo.get(key)
+        if cached is not None:
+            return cached  # a batch repeats the same codes on the same day
+        if len(memo) >= 8192:
+            memo.clear()
+        result = memo[key] = self._ptp_among(key[0], on)
+        return result
+
+    def _ptp_among(self, codes: frozenset[str], on: dt.date) -> tuple[PtpEdit, ...]:
+        distinct = sorted(codes)
         found: list[PtpEdit] = []
         index = self._index
         for a in distinct:
@@ -695,6 +710,22 @@ class CmsTables:
         """
         notes: list[str] = []
         index = self._index
+        if edits:
+            ptp = index.releases.get("ptp")
+            mue = index.releases.get("mue")
+            if (
+                ptp is not None
+                and mue is not None
+                and ptp.end is not None
+                and (ptp.start, ptp.end) == (mue.start, mue.end)
+                and on > ptp.end
+            ):
+                # One quarter's tables, both older than the date: say it once.
+                quarter = ptp.describe().split(" NCCI")[0]
+                notes.append(
+                    f"NCCI pair edits and MUE values from {quarter} tables, older than the date of service"
+                )
+                edits = False
         if edits:
             ptp = index.releases.get("ptp")
             if ptp is not None and not ptp.covers(on):
@@ -836,7 +867,7 @@ class CmsTables:
     def factor(self, name: str, on: dt.date) -> PaymentFactor | None:
         """The named payment factor in force on ``on`` (see ``data/payment_factors.csv``)."""
         for factor in self._index.factors.get(name, ()):
-            if factor.covers(on):
+            if factor.start <= on and (factor.end is None or on <= factor.end):
                 return factor
         return None
 

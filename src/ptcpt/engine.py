@@ -24,7 +24,7 @@ from ptcpt.fees import apply_fee_schedule, price_lines, unpriced
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
-from ptcpt.units import METHODS, AddOns, _allocate, add_on_pairs, allocate
+from ptcpt.units import _NO_ADD_ONS, METHODS, AddOns, _allocate, add_on_pairs, allocate
 from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class Checker:
                         ctx._estimated = None
                 if not hinting:
                     break
-                ctx._errors_if = functools.partial(self._errors_if, visit, payer)
+                ctx._errors_if = self._errors_if
                 findings = []  # what hint rules yield besides hints
             for registered, rule_id, plugin, function, want_codes, want_modifiers in phase:
                 if want_codes is not None:
@@ -393,7 +393,10 @@ def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddO
         return None
     if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
         return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
-    # The codes and minutes come from validated lines: no need to check them again.
+    # The codes and minutes come from validated lines: no need to check them again. Most
+    # visits bill no primary/add-on pair: one set test spares the allocator the look.
+    if add_ons.codes.isdisjoint(minutes):
+        add_ons = _NO_ADD_ONS
     return _allocate(sorted(minutes.items()), method, add_ons)
 
 

@@ -166,7 +166,7 @@ class RuleContext:
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
         self._statuses: tuple[str | None, ...] | None = None
-        self._errors_if: Callable[[Sequence[Line]], tuple[Finding, ...]] | None = None
+        self._errors_if: Callable[[Visit, PayerProfile, Sequence[Line]], tuple[Finding, ...]] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -208,7 +208,7 @@ class RuleContext:
         before it is set, and get an empty answer); the answer is one finding per problem.
         """
         check = self._errors_if
-        return () if check is None else check(lines)
+        return () if check is None else check(self._visit, self.payer, lines)
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per check and shared by the rules that need it.

@@ -450,7 +450,10 @@ def allocate(
                 "minutes_by_code",
                 f"{code!r} is not a CPT/HCPCS code: use 5 characters such as 97110 or G0283",
             )
-    return _allocate(items, method, _add_ons(add_ons))
+    pairs = _add_ons(add_ons)
+    if pairs.codes.isdisjoint(minutes_by_code):
+        pairs = _NO_ADD_ONS  # the usual case: no primary/add-on pair among the codes
+    return _allocate(items, method, pairs)
 
 
 def _allocate(items: list[tuple[str, int]], method: str, add_ons: AddOns = _NO_ADD_ONS) -> UnitPlan:
@@ -459,10 +462,8 @@ def _allocate(items: list[tuple[str, int]], method: str, add_ons: AddOns = _NO_A
     The rule engine calls it directly: its codes and minutes come from validated lines.
     """
     codes = add_ons.codes
-    if codes:
-        for c, _ in items:
-            if c in codes:
-                return _allocate_services(items, method, add_ons)
+    if codes and not codes.isdisjoint([c for c, _ in items]):
+        return _allocate_services(items, method, add_ons)
     units, ranges = _allocate_plain(items, method)
     return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
 

@@ -31,8 +31,11 @@ def test_a_2026_visit_on_2024_q3_edits_and_2025_rvus_says_so() -> None:
     report = CHECKER.check(make_visit(("97110", 2, 30, ["GP"]), ("97116", 1, 15, ["GP"]), date="2026-03-02"))
     [message] = age(report)
     assert report.findings[-1].severity is Severity.INFO
-    assert "this 2026-03-02 visit is checked with NCCI pair edits from CMS's 2024 Q3" in message
-    assert "MUE values from CMS's 2024 Q3 MUE table" in message
+    assert (
+        "this 2026-03-02 visit is checked with NCCI pair edits and MUE values from CMS's 2024 Q3 tables"
+        in message
+    )
+    assert "older than the date of service" in message
     assert "RVUs of 2025" in message and "2022 fee-schedule status file" in message
     # The estimate says so too, line by line.
     assert report.estimate is not None
