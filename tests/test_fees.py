@@ -39,10 +39,7 @@ def test_three_codes_2026_national_with_and_without_mppr() -> None:
     assert (third.full, third.payable, third.mppr_units) == (_money("29.06"), _money("22.21"), 1)
     assert estimate.complete
     # The 2026 prices rest on the 2022 status file and secondary-source 2026 RVUs: say so.
-    assert estimate.notes == (
-        "fee-schedule statuses (bundled, invalid, restricted, MPPR) from CMS's 2022 fee-schedule "
-        "status file (PPRRVU22_JAN)",
-    )
+    assert estimate.notes == ("CMS's 2022 fee-schedule statuses (PPRRVU22_JAN)",)
     assert any("97530 2026 RVUs" in item for item in estimate.unconfirmed)
     assert all("secondary sources (unconfirmed)" in line.reasons[0] for line in estimate.lines)
 

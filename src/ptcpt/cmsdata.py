@@ -399,6 +399,10 @@ class Release:
     def covers(self, on: dt.date) -> bool:
         return self.start is not None and self.end is not None and self.start <= on <= self.end
 
+    def short(self) -> str:
+        """``"CMS's 2024 Q3"``, ``"CMS's 2022"``: when the release was published for."""
+        return self.describe().split(f" {self.table}")[0]
+
 
 def _release(table: str, labels: Iterable[str]) -> Release | None:
     """The latest release among a table's rows (None for an empty table)."""
@@ -688,16 +692,8 @@ class CmsTables:
         release = self._index.releases.get(table)
         if release is None or release.covers(on):
             return ""
-        what = "edits" if table == "ptp" else "values"
-        if release.end is not None and on > release.end:
-            return (
-                f"; from {release.describe()}, older than the date of service: the {what} in "
-                f"force on {on} may differ"
-            )
-        return (
-            f"; from {release.describe()}, applied to an earlier date of service: the {what} in "
-            f"force on {on} may have differed"
-        )
+        side = "older" if release.end is not None and on > release.end else "later"
+        return f"; {release.short()} table, {side} than the date of service: {on}'s may differ"
 
     def data_age(
         self, on: dt.date, *, edits: bool = True, fees: bool = True, kx: bool = False
@@ -713,54 +709,42 @@ class CmsTables:
         if edits:
             ptp = index.releases.get("ptp")
             mue = index.releases.get("mue")
-            if (
-                ptp is not None
-                and mue is not None
-                and ptp.end is not None
-                and (ptp.start, ptp.end) == (mue.start, mue.end)
-                and on > ptp.end
-            ):
-                # One quarter's tables, both older than the date: say it once.
-                quarter = ptp.describe().split(" NCCI")[0]
-                notes.append(
-                    f"NCCI pair edits and MUE values from {quarter} tables, older than the date of service"
-                )
-                edits = False
-        if edits:
-            ptp = index.releases.get("ptp")
+            ptp_note = mue_note = ""
             if ptp is not None and not ptp.covers(on):
                 if ptp.end is not None and on > ptp.end:
-                    notes.append(f"NCCI pair edits from {ptp.describe()}, older than the date of service")
+                    ptp_note = f"{ptp.short()} NCCI edits (older)"
                 else:
-                    notes.append(
-                        f"NCCI pair edits from {ptp.describe()}, which says when edits ended but "
-                        "not when they began: an edit it does not show ending is taken to be in force"
-                    )
-            mue = index.releases.get("mue")
+                    ptp_note = f"{ptp.short()} NCCI edits (ended edits dated, begun ones not: taken in force)"
             if mue is not None and not mue.covers(on):
                 if on < MUE_START:
-                    notes.append(
-                        f"no MUEs: CMS introduced them on {MUE_START} (NGS), after the date of service"
-                    )
+                    mue_note = f"no MUEs (CMS began them {MUE_START})"
                 else:
-                    side = "older than" if mue.end is not None and on > mue.end else "later than"
-                    notes.append(f"MUE values from {mue.describe()}, {side} the date of service")
+                    side = "older" if mue.end is not None and on > mue.end else "later"
+                    mue_note = f"{mue.short()} MUEs ({side})"
+            if (
+                ptp_note.endswith("(older)")
+                and mue_note.endswith("(older)")
+                and ptp
+                and mue
+                and ptp.short() == mue.short()
+            ):
+                notes.append(f"{ptp.short()} NCCI edits and MUEs (older)")  # one quarter: say it once
+            else:
+                notes.extend(n for n in (ptp_note, mue_note) if n)
         if fees:
             status = index.releases.get("pfs_status")
             if status is not None and (status.start is None or status.start.year != on.year):
-                notes.append(f"fee-schedule statuses from {status.describe()}")
+                notes.append(f"{status.short()} fee-schedule statuses")
             if not self.has_conversion_factor(on) and not self.has_conversion_factor(on, True):
-                notes.append(f"no conversion factor for {on.isoformat()}, so no fee estimate")
+                notes.append("no conversion factor, so no estimate")
             else:
                 full = index.full_rvu_years
                 if full and on.year > full[-1]:
                     notes.append(
-                        f"RVUs of {full[-1]} (CMS's last full release in the tables) where no "
-                        f"{on.year} figure is held; the {on.year} figures held are from secondary "
-                        "sources, unconfirmed"
+                        f"{full[-1]} RVUs where no {on.year} figure is held ({on.year} ones unconfirmed)"
                     )
                 elif full and on.year < full[0]:
-                    notes.append(f"no RVUs for {on.year} (the tables start in {full[0]}), so no fee estimate")
+                    notes.append(f"no RVUs before {full[0]}, so no estimate")
         if kx and self.kx_threshold(on.year) is None:
             notes.append(f"no KX threshold for {on.year}, so KX is not checked")
         return tuple(notes)

@@ -350,9 +350,7 @@ class _Context:
         self.mppr_reasons: dict[int, str] = {}
         status = tables.release("pfs_status")
         if status is not None and (status.start is None or status.start.year != on.year):
-            notes.append(
-                f"fee-schedule statuses (bundled, invalid, restricted, MPPR) from {status.describe()}"
-            )
+            notes.append(f"{status.short()} fee-schedule statuses ({status.label})")
         # Terms depend on the fee-schedule year, factor, place and rates, not on the day:
         # contexts of days that share those share one dict (a batch spans many days).
         shared = _TERMS.get(tables)

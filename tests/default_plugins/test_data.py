@@ -31,12 +31,10 @@ def test_a_2026_visit_on_2024_q3_edits_and_2025_rvus_says_so() -> None:
     report = CHECKER.check(make_visit(("97110", 2, 30, ["GP"]), ("97116", 1, 15, ["GP"]), date="2026-03-02"))
     [message] = age(report)
     assert report.findings[-1].severity is Severity.INFO
-    assert (
-        "this 2026-03-02 visit is checked with NCCI pair edits and MUE values from CMS's 2024 Q3 tables"
-        in message
-    )
-    assert "older than the date of service" in message
-    assert "RVUs of 2025" in message and "2022 fee-schedule status file" in message
+    assert message.startswith("checked with data not published for 2026-03-02:")
+    assert "CMS's 2024 Q3 NCCI edits and MUEs (older)" in message
+    assert "2025 RVUs where no 2026 figure is held" in message
+    assert "CMS's 2022 fee-schedule statuses" in message
     # The estimate says so too, line by line.
     assert report.estimate is not None
     assert "priced with 2025 RVUs" in report.estimate.lines[1].reasons[0]
@@ -46,13 +44,13 @@ def test_a_2026_visit_on_2024_q3_edits_and_2025_rvus_says_so() -> None:
 def test_a_visit_inside_the_edit_tables_quarter_is_told_only_about_the_statuses() -> None:
     [message] = age(CHECKER.check(make_visit(("97110", 2, 30, ["GP"]), date="2024-08-01")))
     assert "NCCI" not in message and "MUE" not in message
-    assert "2022 fee-schedule status file" in message
+    assert "CMS's 2022 fee-schedule statuses" in message
 
 
 def test_a_year_9999_date_of_service_is_covered_by_no_table() -> None:
     report = CHECKER.check(make_visit(("97110", 2, 30, ["GP"]), date="9999-01-01"))
     [message] = age(report)
-    assert message.startswith("no fee schedule or edit table ptcpt holds covers 9999-01-01")
+    assert message.startswith("no fee schedule or edit table covers 9999-01-01")
     assert "no conversion factor" in message
     assert report.estimate is None
 
@@ -60,8 +58,9 @@ def test_a_year_9999_date_of_service_is_covered_by_no_table() -> None:
 def test_a_1997_date_is_checked_with_later_tables_and_no_mues() -> None:
     report = CHECKER.check(make_visit(("97110", 7, 105, ["GP"]), date="1997-05-01"))
     [message] = age(report)
-    assert "no MUEs: CMS introduced them on 2007-01-01" in message
-    assert "2022 fee-schedule status file" in message
+    assert "no MUEs (CMS began them 2007-01-01)" in message
+    assert "ended edits dated, begun ones not" in message
+    assert "CMS's 2022 fee-schedule statuses" in message
     assert "mue.exceeded" not in report.rules_fired()
 
 
@@ -72,8 +71,8 @@ def test_edit_findings_name_the_table_they_rest_on() -> None:
     report = CHECKER.check(visit)
     for rule in ("ncci.ptp", "mue.exceeded"):
         finding = next(f for f in report.findings if f.rule == rule or rule in f.also)
-        assert "older than the date of service" in finding.message, rule
-        assert "2026-03-02 may differ" in finding.message, rule
+        assert "CMS's 2024 Q3 table, older than the date of service" in finding.message, rule
+        assert "2026-03-02's may differ" in finding.message, rule
 
 
 def test_an_edit_off_in_mid_2020_is_not_applied_then() -> None:
@@ -102,7 +101,7 @@ def test_claims_read_from_x12_get_the_same_note() -> None:
     assert visits and all(v.date.year == 1997 for v in visits)
     for visit in visits:
         [message] = age(CHECKER.check(visit))
-        assert "2022 fee-schedule status file" in message
+        assert "CMS's 2022 fee-schedule statuses" in message
 
 
 def test_a_frame_of_lines_gets_the_same_note() -> None:

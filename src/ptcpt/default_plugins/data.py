@@ -23,10 +23,7 @@ if TYPE_CHECKING:
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 
-_FIX = (
-    "for results that hold for the date of service, load CMS's files of that quarter "
-    "(PTCPT_CMS_DIR, ptcpt check --cms-dir, or Checker(cms_dir=...))"
-)
+_FIX = "load CMS's files for the date of service (PTCPT_CMS_DIR or --cms-dir)"
 #: Messages per tables, by (date, edits, fees, kx): a batch repeats few dates.
 _MESSAGES: weakref.WeakKeyDictionary[CmsTables, dict[tuple[dt.date, bool, bool, bool], str | None]] = (
     weakref.WeakKeyDictionary()
@@ -45,12 +42,12 @@ def _message(tables: CmsTables, on: dt.date, edits: bool, fees: bool, kx: bool) 
     message: str | None = None
     if notes:
         uncovered = (not fees or not tables.has_conversion_factor(on)) and (
-            not edits or any("older than" in n for n in notes)
+            not edits or any("(older)" in n for n in notes)
         )
         if uncovered and fees and edits:
-            head = f"no fee schedule or edit table ptcpt holds covers {on}; it is checked with "
+            head = f"no fee schedule or edit table covers {on}; checked with "
         else:
-            head = f"this {on} visit is checked with "
+            head = f"checked with data not published for {on}: "
         message = head + "; ".join(notes)
     if len(memo) >= _MAX_MESSAGES:
         memo.clear()

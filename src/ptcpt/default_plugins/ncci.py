@@ -120,7 +120,7 @@ def _accepted_text(payer: PayerProfile) -> str:
         "59-only": "59",
     }[payer.distinct_modifiers]
     if payer.anatomic_modifiers:
-        parts += " (or an anatomic modifier such as RT/LT for a different site)"
+        parts += " (or RT, LT or another anatomic modifier for a different site)"
     return parts
 
 
