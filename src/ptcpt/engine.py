@@ -24,7 +24,7 @@ from ptcpt.fees import apply_fee_schedule, price_lines, unpriced
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
-from ptcpt.units import _NO_ADD_ONS, METHODS, AddOns, _allocate, add_on_pairs, allocate
+from ptcpt.units import METHODS, AddOns, UnitPlan, _allocate, _allocate_plain, add_on_pairs, allocate
 from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.units import UnitPlan
     from ptcpt.visit import Line
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
@@ -193,14 +192,18 @@ class Checker:
             if stage:
                 found = tuple(findings)
                 keyed = 0
+                denies = False
                 for finding in found:
                     if finding.problem is not None:
                         keyed += 1
                     if finding.corrections and finding.severity is Severity.ERROR:
                         corrects = True
+                        for correction in finding.corrections:
+                            if correction.denied:
+                                denies = True
                 if keyed > 1:
                     found = one_per_problem(found)
-                if corrects:
+                if denies:
                     denied = denials(found)
                     if denied:
                         # From here on the visit is priced as billed: the lines the errors
@@ -395,9 +398,11 @@ def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddO
         return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
     # The codes and minutes come from validated lines: no need to check them again. Most
     # visits bill no primary/add-on pair: one set test spares the allocator the look.
+    items = sorted(minutes.items())
     if add_ons.codes.isdisjoint(minutes):
-        add_ons = _NO_ADD_ONS
-    return _allocate(sorted(minutes.items()), method, add_ons)
+        units, ranges = _allocate_plain(items, method)
+        return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
+    return _allocate(items, method, add_ons)
 
 
 class _Seen:

@@ -6,6 +6,7 @@ documentation does not support, and reductions are reported as readily as revenu
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -167,15 +168,23 @@ def mppr(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     if estimate is None:
         return
     reduction = sum((line.mppr_reduction for line in estimate.lines), Decimal(0))
+    if reduction <= 0:
+        return
     rate = ctx.tables.mppr_rate(ctx.date)
-    if reduction > 0 and rate is not None:
+    if rate is not None:
         yield ctx.hint(
             f"Medicare's multiple procedure payment reduction lowers this visit by "
             f"${reduction:.2f}: the practice-expense part of every 'always therapy' unit after "
-            f"the highest-priced one is paid at {1 - rate:.0%}; no billing change is needed or "
-            f"possible{_unconfirmed(ctx)}",
+            f"the highest-priced one is paid at {_paid_share(rate)}; no billing change is needed "
+            f"or possible{_unconfirmed(ctx)}",
             amount=reduction.quantize(_CENT),
         )
+
+
+@functools.lru_cache(maxsize=16)
+def _paid_share(rate: Decimal) -> str:
+    """``"50%"`` for a 0.50 cut: formatted once per rate, not per visit."""
+    return f"{1 - rate:.0%}"
 
 
 @rule("hint.assistant-reduction", kind="hint", modifiers={"CQ", "CO"})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import attrs
@@ -20,6 +21,14 @@ if TYPE_CHECKING:
     from ptcpt.visit import Visit
 
 _METHOD_NAME = {"cms": "CMS total-time method", "ama": "CPT per-code method"}
+_NO_SITES: frozenset[str] = frozenset()
+
+
+@functools.lru_cache(maxsize=256)
+def _cut(line: int, units: int) -> Correction:
+    """The correction "bill ``units`` on this line", shared: it is immutable, and a batch
+    makes the same few again and again."""
+    return Correction(line, units)
 
 
 def _billed_timed(visit: Visit, ctx: RuleContext) -> dict[str, tuple[int, int, bool]]:
@@ -53,10 +62,10 @@ def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         if units > high:
             over = True
             minutes = plan.minutes_for(code)
-            lines = [i for i, line in enumerate(visit.lines) if line.code == code]
-            if len(lines) == 1:
-                corrections: tuple[Correction, ...] = (Correction(first, high),)
+            if visit.lines[first].units == units:  # one line bills them all: the usual case
+                corrections: tuple[Correction, ...] = (_cut(first, high),)
             else:
+                lines = [i for i, line in enumerate(visit.lines) if line.code == code]
                 corrections = capped(visit, lines, high)
             pair = plan.family(code)
             if pair is not None:
@@ -111,7 +120,7 @@ def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A service-based code billed with more units than one session allows."""
     # Lines of one code on different sites (RT and LT, two fingers) are separate services
     # for a payer that takes anatomic modifiers: count them apart.
-    sites = ANATOMIC_MODIFIERS if ctx.payer.anatomic_modifiers else frozenset()
+    sites = ANATOMIC_MODIFIERS if ctx.payer.anatomic_modifiers else _NO_SITES
     groups: dict[tuple[str, frozenset[str]], list[int]] = {}
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
