@@ -127,6 +127,8 @@ class AddOns:
 
 
 _NO_ADD_ONS = AddOns({})
+#: Codes already seen to have the CPT/HCPCS shape (a bounded set: the few codes of PT).
+_SHAPED: set[str] = set()
 _BUNDLED_ADD_ONS: AddOns | None = None
 
 
@@ -442,18 +444,23 @@ def allocate(
             f"minutes_by_code must be a mapping of code -> minutes, got {type(minutes_by_code).__name__}"
         )
     items = sorted(minutes_by_code.items())
+    shaped = _SHAPED
     for code, minutes in items:
         if type(minutes) is not int or not 0 <= minutes <= MAX_MINUTES:
             _check_minutes(minutes, f"minutes_by_code[{code!r}]")
-        if not is_code_shaped(code):
-            raise InvalidVisit(
-                "minutes_by_code",
-                f"{code!r} is not a CPT/HCPCS code: use 5 characters such as 97110 or G0283",
-            )
-    pairs = _add_ons(add_ons)
-    if pairs.codes.isdisjoint(minutes_by_code):
-        pairs = _NO_ADD_ONS  # the usual case: no primary/add-on pair among the codes
-    return _allocate(items, method, pairs)
+        if code not in shaped:
+            if not is_code_shaped(code):
+                raise InvalidVisit(
+                    "minutes_by_code",
+                    f"{code!r} is not a CPT/HCPCS code: use 5 characters such as 97110 or G0283",
+                )
+            if len(shaped) < 4096 and type(code) is str:
+                shaped.add(code)  # a set test next time instead of the pattern
+    pairs = _BUNDLED_ADD_ONS if add_ons is None and _BUNDLED_ADD_ONS is not None else _add_ons(add_ons)
+    if pairs.codes.isdisjoint(minutes_by_code):  # the usual case: no primary/add-on pair
+        units, ranges = _allocate_plain(items, method)
+        return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
+    return _allocate_services(items, method, pairs)
 
 
 def _allocate(items: list[tuple[str, int]], method: str, add_ons: AddOns = _NO_ADD_ONS) -> UnitPlan:
