@@ -281,6 +281,8 @@ class _Terms:
 #: A priced line's money: exact full, MPPR cut, assistant cut and payable, the same four
 #: rounded to cents, and the line's reasons.
 _Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, tuple[str, ...]]
+#: A priced line and its exact (unrounded) full, MPPR, assistant and payable money.
+_Priced = tuple["LineEstimate", Decimal, Decimal, Decimal, Decimal]
 
 
 class _Context:
@@ -296,6 +298,7 @@ class _Context:
         "gpci",
         "gpci_reason",
         "gpci_year",
+        "lines",
         "mppr_reasons",
         "notes",
         "on",
@@ -361,11 +364,14 @@ class _Context:
         if memos is None:
             if len(shared) >= _MAX_CONTEXTS:
                 shared.clear()
-            memos = shared[terms_key] = ({}, {})
+            memos = shared[terms_key] = ({}, {}, {})
         self.terms: dict[str, _Terms] = memos[0]
         #: (code, units, reduced units, assistant) -> _Figures: a line's money depends on
         #: nothing else once the terms are fixed, and a batch repeats few such lines.
         self.figures: dict[tuple[str, int, int, bool], _Figures] = memos[1]
+        #: (index, code, units, modifiers, reduced units, assistant) -> the priced line and
+        #: its exact money: the whole LineEstimate is fixed by these once the terms are.
+        self.lines: dict[tuple[object, ...], _Priced] = memos[2]
         self.notes = tuple(notes)
 
     def mppr_reason(self, units: int) -> str:
@@ -468,7 +474,15 @@ _CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Contex
     weakref.WeakKeyDictionary()
 )
 _TERMS: weakref.WeakKeyDictionary[
-    CmsTables, dict[tuple[object, ...], tuple[dict[str, _Terms], dict[tuple[str, int, int, bool], _Figures]]]
+    CmsTables,
+    dict[
+        tuple[object, ...],
+        tuple[
+            dict[str, _Terms],
+            dict[tuple[str, int, int, bool], _Figures],
+            dict[tuple[object, ...], _Priced],
+        ],
+    ],
 ] = weakref.WeakKeyDictionary()
 #: Line figures kept per pricing terms before that memo starts afresh.
 _MAX_FIGURES = 65536
@@ -621,7 +635,7 @@ def price_lines(
 
     results: list[LineEstimate] = []
     exact_full = exact_mppr = exact_assistant = exact_payable = _ZERO
-    figures_of = ctx.figures
+    lines_of = ctx.lines
     for index, code, units, modifiers, found, assistant in read:
         if found is None or found.zero or not found.priced:
             # Not paid (non-covered, bundled, invalid, denied: 0) or not priceable here (None).
@@ -647,45 +661,20 @@ def price_lines(
         reduced_units = 0
         if found.mppr and rate is not None:
             reduced_units = units - 1 if index == full_pe_index else units
-        figures_key = (code, units, reduced_units, assistant)
-        figures = figures_of.get(figures_key)
-        if figures is None:
-            figures = figures_of[figures_key] = ctx.line_figures(found, units, reduced_units, assistant)
-        (
-            full,
-            mppr,
-            assistant_cut,
-            payable,
-            full_cents,
-            mppr_cents,
-            assistant_cents,
-            payable_cents,
-            reasons,
-        ) = figures
+        line_key = (index, code, units, modifiers, reduced_units, assistant)
+        priced = lines_of.get(line_key)
+        if priced is None:
+            priced = _priced_line(ctx, found, index, code, units, modifiers, reduced_units, assistant)
+            if len(lines_of) >= _MAX_FIGURES:
+                lines_of.clear()
+            lines_of[line_key] = priced
+        line_estimate, full, mppr, assistant_cut, payable = priced
         exact_full += full
         if mppr or assistant_cut:
             exact_mppr += mppr
             exact_assistant += assistant_cut
         exact_payable += payable
-        # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
-        # assistant_reduction, payable, reasons, status, rvu_year, mppr_units): on the
-        # hot path, keywords cost a third of building the object.
-        results.append(
-            LineEstimate(
-                index,
-                code,
-                units,
-                modifiers,
-                full_cents,
-                mppr_cents,
-                assistant_cents,
-                payable_cents,
-                reasons,
-                found.status,
-                found.rvu_year,
-                reduced_units,
-            )
-        )
+        results.append(line_estimate)
     # Positional as above: on, lines, full_total, mppr_total, assistant_total, total,
     # conversion_factor, locality, gpci_year, apm, facility, notes, unconfirmed.
     return Estimate(
@@ -703,6 +692,42 @@ def price_lines(
         ctx.notes,
         tuple(unconfirmed),
     )
+
+
+def _priced_line(
+    ctx: _Context,
+    found: _Terms,
+    index: int,
+    code: str,
+    units: int,
+    modifiers: tuple[str, ...],
+    reduced_units: int,
+    assistant: bool,
+) -> _Priced:
+    """A priced line's estimate and exact money (memoised by the caller: immutable)."""
+    figures_of = ctx.figures
+    figures_key = (code, units, reduced_units, assistant)
+    figures = figures_of.get(figures_key)
+    if figures is None:
+        figures = figures_of[figures_key] = ctx.line_figures(found, units, reduced_units, assistant)
+    full, mppr, cut, payable, full_cents, mppr_cents, cut_cents, payable_cents, reasons = figures
+    # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
+    # assistant_reduction, payable, reasons, status, rvu_year, mppr_units).
+    estimate = LineEstimate(
+        index,
+        code,
+        units,
+        modifiers,
+        full_cents,
+        mppr_cents,
+        cut_cents,
+        payable_cents,
+        reasons,
+        found.status,
+        found.rvu_year,
+        reduced_units,
+    )
+    return estimate, full, mppr, cut, payable
 
 
 def apply_fee_schedule(estimate: Estimate, schedule: FeeSchedule) -> Estimate:

@@ -125,7 +125,8 @@ def untimed_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     for i, (line, code) in enumerate(zip(visit.lines, ctx.codes, strict=True)):
         if code is None or code.timing is not Timing.UNTIMED or code.is_add_on:
             continue
-        groups.setdefault((line.code, sites.intersection(line.modifiers)), []).append(i)
+        site = _NO_SITES if sites.isdisjoint(line.modifiers) else sites.intersection(line.modifiers)
+        groups.setdefault((line.code, site), []).append(i)
     for (billed, site), lines in groups.items():
         total = 0
         for i in lines:
