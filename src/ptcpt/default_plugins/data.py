@@ -24,40 +24,39 @@ if TYPE_CHECKING:
     from ptcpt.visit import Visit
 
 _FIX = "load CMS's files for the date of service (PTCPT_CMS_DIR or --cms-dir)"
-#: Messages per tables, by (date, edits, fees, kx): a batch repeats few dates.
-_MESSAGES: weakref.WeakKeyDictionary[CmsTables, dict[tuple[dt.date, bool, bool, bool], str | None]] = (
+#: The finding per tables, by (date, edits, fees, kx, plugin): a batch checks many visits
+#: of few dates, and a finding is immutable, so one serves them all.
+_FINDINGS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], Finding | None]] = (
     weakref.WeakKeyDictionary()
 )
-_MAX_MESSAGES = 4096
+_MAX_FINDINGS = 4096
+#: The last tables asked and their findings (a check rarely changes tables).
+_LAST: list[tuple[weakref.ref[CmsTables] | None, dict[tuple[object, ...], Finding | None]]] = [(None, {})]
 
 
 def _message(tables: CmsTables, on: dt.date, edits: bool, fees: bool, kx: bool) -> str | None:
-    memo = _MESSAGES.get(tables)
-    if memo is None:
-        memo = _MESSAGES[tables] = {}
-    key = (on, edits, fees, kx)
-    if key in memo:
-        return memo[key]
     notes = tables.data_age(on, edits=edits, fees=fees, kx=kx)
-    message: str | None = None
-    if notes:
-        uncovered = (not fees or not tables.has_conversion_factor(on)) and (
-            not edits or any("(older)" in n for n in notes)
-        )
-        if uncovered and fees and edits:
-            head = f"no fee schedule or edit table covers {on}; checked with "
-        else:
-            head = f"checked with data not published for {on}: "
-        message = head + "; ".join(notes)
-    if len(memo) >= _MAX_MESSAGES:
-        memo.clear()
-    memo[key] = message
-    return message
+    if not notes:
+        return None
+    uncovered = (not fees or not tables.has_conversion_factor(on)) and (
+        not edits or any("(older)" in n for n in notes)
+    )
+    if uncovered and fees and edits:
+        head = f"no fee schedule or edit table covers {on}; checked with "
+    else:
+        head = f"checked with data not published for {on}: "
+    return head + "; ".join(notes)
 
 
-#: The finding of the last (tables, date, flags, plugin) asked: a batch checks many visits
-#: of one date, and the finding is immutable, so the same one serves them all.
-_LAST: list[tuple[tuple[object, ...], Finding | None]] = [((), None)]
+def _findings(tables: CmsTables) -> dict[tuple[object, ...], Finding | None]:
+    last, memo = _LAST[0]
+    if last is not None and last() is tables:
+        return memo
+    found = _FINDINGS.get(tables)
+    if found is None:
+        found = _FINDINGS[tables] = {}
+    _LAST[0] = (weakref.ref(tables), found)
+    return found
 
 
 @rule("data.age", kind="validation")
@@ -68,15 +67,17 @@ def data_age(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     edits = payer.edit_severity is not None
     fees = payer.pricing != "none"
     kx = payer.kx_threshold and visit.ytd_allowed is not None
-    key = (tables, ctx.date, edits, fees, kx, ctx._plugin)  # tables compare by identity
-    last = _LAST[0]
+    memo = _findings(tables)
+    key = (ctx.date, edits, fees, kx, ctx._plugin)
     finding: Finding | None
-    if last[0] == key:
-        finding = last[1]
+    if key in memo:
+        finding = memo[key]
     else:
         message = _message(tables, ctx.date, edits, fees, kx)
         finding = None if message is None else ctx.info(message, fix=_FIX)
-        _LAST[0] = (key, finding)
+        if len(memo) >= _MAX_FINDINGS:
+            memo.clear()
+        memo[key] = finding
     if finding is not None:
         yield finding
 
