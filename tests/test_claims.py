@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import attrs
 import pytest
 
 import ptcpt
@@ -73,6 +74,18 @@ def test_claim_changes_ignore_warnings_and_combine_errors() -> None:
     assert changes.lines[0].units == 1 and changes.lines[0].modifiers == ("GP", "KX")
     assert changes.undecided == {1: "the note decides how this line is billed (e.pair): no corrected figure"}
     assert changes.left_off == {}
+
+
+def test_a_corrected_line_is_the_line_evolved() -> None:
+    # Fewer units take a shortcut past the converters: the line must be the one
+    # attrs.evolve makes, every other field kept.
+    line = ptcpt.Line(code="97110", units=4, minutes=40, modifiers=("GP", "CQ"), assistant_minutes=30)
+    visit = make_visit(line, date="2025-03-12")
+    changes = claim_changes(visit, (Finding("e.u", Severity.ERROR, "u", 0, corrections=(Correction(0, 3),)),))
+    assert changes is not None
+    (fixed,) = changes.lines
+    assert fixed == attrs.evolve(line, units=3) and type(fixed) is ptcpt.Line
+    assert ptcpt.serialize.visit_from_dict(ptcpt.serialize.visit_to_dict(attrs.evolve(visit, lines=(fixed,))))
 
 
 # -- on real-shaped visits -------------------------------------------------------------------

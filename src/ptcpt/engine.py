@@ -20,7 +20,7 @@ import attrs
 from ptcpt.claims import claim_changes, denials, one_per_problem
 from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit, PluginError
-from ptcpt.fees import apply_fee_schedule, price_lines, unpriced
+from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
@@ -292,7 +292,7 @@ class Checker:
         )
         if corrected is None:
             return None
-        return attrs.evolve(corrected, notes=(*corrected.notes, *changes.notes))
+        return with_notes(corrected, changes.notes)
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
         """Check visits one by one, lazily: constant memory over any number of visits."""
@@ -349,7 +349,7 @@ class Checker:
                 f"(with Medicare's MPPR and CQ/CO reductions) is shown as a reference, not as "
                 f"this payer's rate"
             )
-            return attrs.evolve(priced, notes=(*priced.notes, note))
+            return with_notes(priced, (note,))
         return priced
 
     def classifier(self) -> Classifier:

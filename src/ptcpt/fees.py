@@ -54,6 +54,7 @@ __all__ = [
     "apply_fee_schedule",
     "price_lines",
     "unpriced",
+    "with_notes",
 ]
 
 #: Modifiers that mark a service furnished in whole or in part by a PTA or OTA.
@@ -728,6 +729,29 @@ def _priced_line(
         reduced_units,
     )
     return estimate, full, mppr, cut, payable
+
+
+def with_notes(estimate: Estimate, notes: Sequence[str]) -> Estimate:
+    """``estimate`` with ``notes`` added after its own (``attrs.evolve`` without its cost:
+    every estimate of a payer priced as a reference takes one)."""
+    if not notes:
+        return estimate
+    e = estimate
+    return Estimate(
+        e.on,
+        e.lines,
+        e.full_total,
+        e.mppr_total,
+        e.assistant_total,
+        e.total,
+        e.conversion_factor,
+        e.locality,
+        e.gpci_year,
+        e.apm,
+        e.facility,
+        (*e.notes, *notes),
+        e.unconfirmed,
+    )
 
 
 def apply_fee_schedule(estimate: Estimate, schedule: FeeSchedule) -> Estimate:
