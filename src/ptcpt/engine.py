@@ -213,6 +213,9 @@ class Checker:
                 if not hinting:
                     break
                 ctx._errors_if = self._errors_if
+                # What errors_if answers for the visit's own lines: these findings' errors
+                # (the load findings lead, unmerged: they have no problem key).
+                ctx._known_errors = found[len(self._load_findings) :] if self._load_findings else found
                 findings = []  # what hint rules yield besides hints
             for registered, rule_id, plugin, function, want_codes, want_modifiers in phase:
                 if want_codes is not None:

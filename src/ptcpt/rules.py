@@ -125,6 +125,7 @@ class RuleContext:
         "_codes",
         "_errors_if",
         "_estimated",
+        "_known_errors",
         "_memo",
         "_plan",
         "_plugin",
@@ -167,6 +168,8 @@ class RuleContext:
         self._classifier = classifier
         self._statuses: tuple[str | None, ...] | None = None
         self._errors_if: Callable[[Visit, PayerProfile, Sequence[Line]], tuple[Finding, ...]] | None = None
+        #: The visit's own validation findings, once the engine has them (errors_if of its lines).
+        self._known_errors: tuple[Finding, ...] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -208,7 +211,15 @@ class RuleContext:
         before it is set, and get an empty answer); the answer is one finding per problem.
         """
         check = self._errors_if
-        return () if check is None else check(self._visit, self.payer, lines)
+        if check is None:
+            return ()
+        known = self._known_errors
+        if known is not None:
+            billed = self._visit.lines
+            if lines is billed or tuple(lines) == billed:
+                # The check already ran these rules on these lines.
+                return tuple(f for f in known if f.severity is Severity.ERROR)
+        return check(self._visit, self.payer, lines)
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per check and shared by the rules that need it.

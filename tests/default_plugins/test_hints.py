@@ -122,3 +122,35 @@ def test_a_tied_unit_is_offered_only_to_a_code_that_can_take_it() -> None:
     both_open = CHECKER.check(make_visit(("97112", 1, 20, ["GP"]), ("97110", 1, 20, ["GP"])))
     [hint] = [h for h in both_open.hints if h.rule == "hint.units-available"]
     assert "choice among 97110, 97112" in hint.message
+
+
+def test_errors_if_the_visits_own_lines_are_the_checks_own_errors() -> None:
+    # errors_if answers for the billed lines from the check's validation run (no second
+    # run): the answer must be what running the rules again gives.
+    import ptcpt
+
+    seen: list[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = []
+
+    @ptcpt.rule("acme.errors-if", kind="hint")
+    def probe(visit, ctx):  # type: ignore[no-untyped-def]
+        own = ctx.errors_if(visit.lines)
+        copied = ctx.errors_if(list(visit.lines))
+        fresh = ctx._errors_if(visit, ctx.payer, visit.lines)  # the rules run again
+        seen.append(tuple(tuple(f"{f.rule}@{f.line}" for f in found) for found in (own, copied, fresh)))  # type: ignore[arg-type]
+        return ()
+
+    class Plugin:
+        @ptcpt.hookimpl
+        def ptcpt_register_rules(self, register):  # type: ignore[no-untyped-def]
+            register(probe)
+
+    checker = make_checker(Plugin())
+    for visit in (
+        make_visit(("97161", 2, None, ["GP"]), ("97110", 3, 20, ["GP"])),
+        make_visit(("97163", 1, None, ["GP"]), ("97162", 1, None, ["GP"]), date="2024-05-01"),
+        make_visit(("97110", 2, 30, ["GP"]), date="2025-06-02", ytd_allowed="2400"),
+        make_visit(("97110", 2, 30, ["GP"])),
+    ):
+        report = checker.check(visit)
+        own, copied, fresh = seen.pop()
+        assert own == copied == fresh == tuple(f"{f.rule}@{f.line}" for f in report.errors)
