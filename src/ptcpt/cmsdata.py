@@ -441,6 +441,7 @@ class _Index:
     __slots__ = (
         "ages",
         "among",
+        "among_epochs",
         "cf",
         "factors",
         "full_rvu_years",
@@ -482,8 +483,17 @@ class _Index:
                         self.ptp_gap_from[id(edit)] = max(earlier) + dt.timedelta(days=1)
         #: (table, date) -> the note table_age gives: every finding of a batch asks it.
         self.ages: dict[tuple[str, dt.date], str] = {}
-        #: (codes, date) -> the edits among them in force (ptp_among): visits repeat.
-        self.among: dict[tuple[frozenset[str], dt.date], tuple[PtpEdit, ...]] = {}
+        #: (codes, epoch) -> the edits among them in force (ptp_among): visits repeat. An
+        #: epoch is a run of days no window starts or ends in (the days before the first
+        #: boundary are epoch 0): every day of one has the same edits in force.
+        self.among: dict[tuple[frozenset[str], int], tuple[PtpEdit, ...]] = {}
+        boundaries: set[dt.date] = set()
+        for edit in tables.ptp:
+            if edit.effective is not None:
+                boundaries.add(edit.effective)  # in force from this day
+            if edit.deleted is not None and edit.deleted < dt.date.max:
+                boundaries.add(edit.deleted + dt.timedelta(days=1))  # out of force from this day
+        self.among_epochs = sorted(boundaries)
         self.releases = {
             name: _release(table, labels)
             for name, table, labels in (
@@ -613,11 +623,11 @@ class CmsTables:
         window first; sorted by pair.
         """
         index = self._index
-        key = (frozenset(codes), on)
+        key = (frozenset(codes), bisect.bisect_right(index.among_epochs, on))
         memo = index.among
         cached = memo.get(key)
         if cached is not None:
-            return cached  # a batch repeats the same codes on the same day
+            return cached  # a batch repeats the same codes within one epoch
         if len(memo) >= 8192:
             memo.clear()
         result = memo[key] = self._ptp_among(key[0], on)
