@@ -35,6 +35,7 @@ ISSUE_5_PLUGINS = (
     "ptcpt.sessions",
     "ptcpt.hints",
     "ptcpt.descriptions",
+    "ptcpt.data",
 )
 
 

@@ -49,6 +49,15 @@ RVU_2026 = [
     ("97161", "", "", "", "2.93", "facts.md 6b: mirahealth (S)"),
 ]
 
+#: facts.md 3a: start dates of current windows the 2024 Q3 copy leaves undated, where a
+#: source gives them. (column 1, column 2) -> (effective, source). The earlier windows of
+#: these pairs ended 2019-12-31 (the copy has them); APTA reports them reinstated.
+PTP_EFFECTIVE = {
+    ("97150", "97110"): ("2020-10-01", "facts.md 3a: reinstated 2020-10-01, APTA 2020-09-02 (A)"),
+    ("97150", "97112"): ("2020-10-01", "facts.md 3a: reinstated 2020-10-01, APTA 2020-09-02 (A)"),
+    ("97150", "97116"): ("2020-10-01", "facts.md 3a: reinstated 2020-10-01, APTA 2020-09-02 (A)"),
+}
+
 #: facts.md 6a. (start, end, cf, apm, grade, source). Grade = best source grade.
 CONVERSION_FACTORS = [
     ("2018-01-01", "2018-12-31", "35.9996", "any", "S", "facts.md 6a: Becker's (AMA data) (S)"),
@@ -159,12 +168,14 @@ PAYMENT_FACTORS = [
     ),
     (
         "medical_review_threshold",
-        "2024-01-01",
+        "2018-01-01",
         "2027-12-31",
         "3000.00",
         "P",
         "false",
-        "facts.md 5: targeted medical review threshold, held each year until 2028; NGS 2024 (P)",
+        "facts.md 5: targeted medical review threshold of $3,000 set by the Bipartisan Budget Act of "
+        "2018 section 50202 (retroactive to 2018-01-01) and held each year until 2028, when MEI "
+        "indexing starts; statute text via self-law.org (P via copy); NGS 2024 (P)",
     ),
 ]
 
@@ -393,11 +404,15 @@ def build_ptp(src: Path, out: Path) -> None:
     for r in rows:
         if r["effective"]:
             raise SystemExit("ncci_ptp_pt.csv now has effective dates: update build_ptp to keep them")
+        effective = _iso(r["effective"])
+        dated = PTP_EFFECTIVE.get((r["column1"], r["column2"]))
+        if dated is not None and r["deleted"] == "*":
+            effective = dated[0]
         result.append(
             [
                 r["column1"],
                 r["column2"],
-                _iso(r["effective"]),
+                effective,
                 _iso(r["deleted"]),
                 r["modifier_indicator"],
                 r["rationale"],
@@ -414,6 +429,8 @@ def build_ptp(src: Path, out: Path) -> None:
             f"  as processed by {'; '.join(sorted(paths))}; via shared domain/cms/ncci_ptp_pt.csv.",
             f"Release: {PTP_RELEASE} (effective 2024-07-01). Every window a pair has is kept.",
             "effective: first day the edit applies; EMPTY = unknown (this copy has no effective dates).",
+            "  Filled from facts.md where a source dates a window the copy leaves undated:",
+            *(f"  {c1}/{c2} from {day} ({src})" for (c1, c2), (day, src) in sorted(PTP_EFFECTIVE.items())),
             "deleted: CMS 'Deletion Date', the LAST day the edit is in force (inclusive), ISO form;",
             "  EMPTY = in force (CMS '*'). facts.md 11: 20191231 means the edit applied through",
             "  2019-12-31 and not on 2020-01-01.",

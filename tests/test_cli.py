@@ -161,3 +161,17 @@ def test_units_refuses_codes_whose_minutes_are_not_timed_units(
     assert main(["units", "97110=10", arg]) == 2
     err = capsys.readouterr().err
     assert "untimed" in err or "units" in err or "not in the catalog" in err
+
+
+def test_units_moves_time_beyond_a_primarys_first_unit_to_its_add_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["units", "97129=40"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split()[:3] == ["97129", "1", "unit"]
+    assert lines[1].split()[:3] == ["97130", "2", "units"]
+    assert lines[2].split()[:3] == ["total", "3", "units"]
+    assert main(["units", "97129=40", "--method", "ama", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["units"] == {"97129": 1, "97130": 2}
+    assert data["bounds"] == {"97129": [1, 1], "97130": [2, 2]}

@@ -174,3 +174,25 @@ def test_x12_claims_are_checked_with_the_minutes_note(capsys: pytest.CaptureFixt
     reports = [json.loads(line) for line in out.splitlines()]
     assert len(reports) == 6 and all(r["payer"] == "medicare" for r in reports)
     assert err.count("837P claims carry units, not minutes") == 1
+
+
+def test_check_reads_kx_buckets_from_a_json_visit(tmp_path: pathlib.Path) -> None:
+    # An OT line with $2,400 of OT spend so far: over the 2025 threshold for OT only.
+    visit = {
+        "id": "kx-ot",
+        "date": "2025-06-02",
+        "payer": "medicare",
+        "ytd_allowed": {"pt_slp": "100.00", "ot": "2400.00"},
+        "lines": [
+            {"code": "97110", "units": 1, "minutes": 15, "modifiers": ["GP"]},
+            {"code": "97535", "units": 1, "minutes": 15, "modifiers": ["GO"]},
+        ],
+    }
+    path = tmp_path / "kx.json"
+    path.write_text(json.dumps(visit), encoding="utf-8")
+    result = run("check", str(path), "--json")
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    kx = [f for f in report["findings"] if f["rule"] == "modifier.kx-missing"]
+    assert [f["line"] for f in kx] == [1]
+    assert "occupational therapy" in kx[0]["message"]

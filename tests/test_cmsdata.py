@@ -172,6 +172,35 @@ def test_edits_in_both_directions_are_all_reported_by_ptp_among() -> None:
     assert [e.pair for e in T.ptp_among(["97755", "97761"], DOS)] == [("97755", "97761")]
 
 
+CODES = sorted({c for pair in PAIRS for c in pair})
+
+
+@given(
+    st.lists(st.sampled_from(CODES), min_size=2, max_size=5),
+    st.lists(st.dates(dt.date(1995, 1, 1), dt.date(2030, 12, 31)), min_size=1, max_size=4),
+)
+def test_ptp_among_remembered_answers_are_the_edits_in_force_that_day(
+    codes: list[str], days: list[dt.date]
+) -> None:
+    # ptp_among remembers its answer per run of days no window starts or ends in: asked
+    # for any day, in any order, it must give what the edits' own windows say.
+    for day in days:
+        wanted = sorted(
+            {
+                min(
+                    (e for e in T.ptp_edits(a, b) if e.in_force(day)),
+                    key=lambda e: e.modifier_indicator,
+                ).pair
+                for a in set(codes)
+                for b in set(codes)
+                if a != b and any(e.in_force(day) for e in T.ptp_edits(a, b))
+            }
+        )
+        found = T.ptp_among(codes, day)
+        assert [e.pair for e in found] == wanted
+        assert all(e.in_force(day) for e in found)
+
+
 def test_ptp_edit_window_semantics() -> None:
     edit = PtpEdit("97140", "97530", 1, effective=dt.date(2020, 1, 1), deleted=dt.date(2020, 3, 31))
     assert not edit.in_force(dt.date(2019, 12, 31))
@@ -366,6 +395,15 @@ def test_dated_payment_factors() -> None:
     review = T.factor("medical_review_threshold", dt.date(2025, 1, 1))
     assert review is not None and review.value == Decimal("3000.00")
     assert T.factor("medical_review_threshold", dt.date(2028, 1, 1)) is None
+
+
+@pytest.mark.parametrize("year", range(2018, 2028))
+def test_the_medical_review_threshold_is_3000_for_every_year_the_law_set_it(year: int) -> None:
+    # Bipartisan Budget Act of 2018 section 50202: $3,000 for 2018 through 2027 (facts.md 5).
+    for day in (dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        review = T.factor("medical_review_threshold", day)
+        assert review is not None and review.value == Decimal("3000.00"), day
+    assert T.factor("medical_review_threshold", dt.date(2017, 12, 31)) is None
 
 
 def test_modifiers_and_when_cq_is_required() -> None:

@@ -21,32 +21,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 MKDOCS = ROOT / "mkdocs.yml"
 
-#: Every built-in rule id in DESIGN.md's table; docs/rules.md must document each one.
-RULE_IDS = (
-    "code.unknown",
-    "code.deleted",
-    "code.not-yet-effective",
-    "units.mismatch",
-    "units.minutes-missing",
-    "units.untimed-multiple",
-    "ncci.ptp",
-    "mue.exceeded",
-    "modifier.therapy-missing",
-    "modifier.conflict",
-    "modifier.assistant-missing",
-    "modifier.kx-missing",
-    "group.size",
-    "evaluation.multiple",
-    "medicare.invalid-code",
-    "medicare.bundled",
-    "medicare.noncovered",
-    "plugin.error",
-    "hint.units-available",
-    "hint.description-mismatch",
-    "hint.time-blocks",
-    "hint.mppr",
-    "hint.assistant-reduction",
-)
+
+def _registry() -> Any:
+    """The built-in rules and payer profiles as a Checker registers them (nothing installed)."""
+    from ptcpt.engine import Checker
+
+    return Checker(load_entrypoints=False, env={})
+
+
+#: Every built-in rule id, read from the registry (plus the engine's own plugin.error):
+#: docs/rules.md must document each one and no other.
+RULE_IDS = tuple(sorted({r.rule.id for r in _registry().rules} | {"plugin.error"}))
 
 #: Pages written on other branches, added to the nav after they are merged. A page here
 #: may exist without a nav entry; once it is in the nav, its entry here can go.
@@ -177,6 +162,87 @@ def test_each_rules_md_example_triggers_its_rule(
     checker = _builtin_checker()
     assert rule_id in {registered.rule.id for registered in checker.rules}, rule_id
     report = checker.check(visit_from_json(block))
-    fired = {item.rule for item in (*report.findings, *report.hints)}
+    fired = report.rules_fired()  # a rule merged into another's finding of one problem counts
     assert rule_id in fired, f"the example of {rule_id} in docs/rules.md does not trigger it"
     assert "plugin.error" not in fired
+
+
+def _table(heading: str) -> list[list[str]]:
+    """The rows of the first Markdown table after ``heading`` in docs/rules.md."""
+    text = (DOCS / "rules.md").read_text(encoding="utf-8")
+    rows: list[list[str]] = []
+    for line in text[text.index(heading) :].splitlines()[1:]:
+        if line.startswith("|"):
+            rows.append([c.strip() for c in line.strip("|").split("|")])
+        elif rows:
+            break  # the table ended
+    return rows[2:]  # past the header and its rule
+
+
+def test_the_rules_summary_lists_the_registry_with_each_rules_kind() -> None:
+    kinds = {r.rule.id: r.rule.kind for r in _registry().rules} | {"plugin.error": "validation"}
+    rows = _table("## Summary")
+    listed = {re.search(r"`([\w.-]+)`", row[0]).group(1): row[1] for row in rows}  # type: ignore[union-attr]
+    assert listed == kinds
+
+
+_METHOD = {"cms": "CMS total time", "ama": "CPT per code"}
+_EDITS = {"error": "errors", "warning": "warnings", "off": "off"}
+_ESTIMATE = {
+    "medicare": "Medicare fee schedule",
+    "reference": "Medicare fee schedule as a reference",
+    "none": "none (state fee schedule)",
+}
+
+
+def test_the_payer_table_is_the_registered_profiles() -> None:
+    profiles = _registry().payers
+    rows = _table("## Payer profiles")
+    documented = {row[0].strip("`"): row[1:] for row in rows}
+    assert set(documented) == set(profiles)
+    for payer, cells in documented.items():
+        p = profiles[payer]
+        expected = [
+            _METHOD[p.unit_method],
+            _EDITS[p.ncci_edits],
+            "yes" if p.therapy_modifiers else "no",
+            "yes" if p.assistant_modifiers else "no",
+            "yes" if p.kx_threshold else "no",
+            "yes" if p.medicare_rules else "no",
+            _ESTIMATE[p.pricing],
+        ]
+        assert cells == expected, payer
+
+
+def _python_block(page: str, heading: str) -> str:
+    text = (DOCS / page).read_text(encoding="utf-8")
+    after = text[text.index(heading) :]
+    found = re.search(r"^```python\n(.*?)^```", after, re.MULTILINE | re.DOTALL)
+    assert found, f"{page}: no python block under {heading}"
+    return found.group(1)
+
+
+def test_the_payer_profile_plugin_in_plugins_md_works() -> None:
+    import types
+
+    from ptcpt.testing import make_checker, make_visit
+
+    module = types.ModuleType("practice_payers")
+    exec(
+        compile(_python_block("plugins.md", "## A payer profile of your own"), "plugins.md", "exec"),
+        module.__dict__,
+    )
+    checker = make_checker(module)
+    # KX past the threshold for the Medicare Advantage plan that asks for it.
+    kx = checker.check(
+        make_visit(("97110", 2, 30, ["GP"]), date="2025-06-02", payer="sunrise_ma", ytd_allowed="2400")
+    )
+    assert "modifier.kx-missing" in kx.rules_fired()
+    # A bare 59 refused on an NCCI pair; XS taken.
+    pair = (("97012", 1, None, ["GP"]), ("97140", 1, 15, ["GP"]))
+    refused = checker.check(make_visit(pair[0], ("97140", 1, 15, ["GP", "59"]), payer="sunrise_ma"))
+    assert any("does not take" in f.message for f in refused.errors)
+    assert checker.check(make_visit(pair[0], ("97140", 1, 15, ["GP", "XS"]), payer="sunrise_ma")).ok
+    # The state's rate prices work hardening; Medicare's is never shown for it.
+    wc = checker.check(make_visit(("97545", 1, 120), payer="state_wc"))
+    assert wc.estimate is not None and str(wc.estimate.total) == "212.40"

@@ -37,8 +37,11 @@ def test_three_codes_2026_national_with_and_without_mppr() -> None:
     assert (first.full, first.payable, first.mppr_units) == (_money("35.07"), _money("35.07"), 0)
     assert (second.full, second.payable, second.mppr_units) == (_money("32.73"), _money("24.88"), 1)
     assert (third.full, third.payable, third.mppr_units) == (_money("29.06"), _money("22.21"), 1)
-    assert estimate.complete and estimate.notes == ()
+    assert estimate.complete
+    # The 2026 prices rest on the 2022 status file and secondary-source 2026 RVUs: say so.
+    assert estimate.notes == ("CMS's 2022 fee-schedule statuses (PPRRVU22_JAN)",)
     assert any("97530 2026 RVUs" in item for item in estimate.unconfirmed)
+    assert all("secondary sources (unconfirmed)" in line.reasons[0] for line in estimate.lines)
 
 
 def test_97110_three_units_2026_national_with_and_without_mppr() -> None:
@@ -47,7 +50,10 @@ def test_97110_three_units_2026_national_with_and_without_mppr() -> None:
     assert estimate.total == _money("73.48")  # 0.87 + 2 x 0.665 = 2.20 RVU
     (line,) = estimate.lines
     assert line.mppr_units == 2 and line.payable == _money("73.48")
-    assert line.reasons == ("MPPR: practice expense of 2 unit(s) paid at 50%",)
+    assert line.reasons == (
+        "priced with 2026 RVUs from secondary sources (unconfirmed)",
+        "MPPR: practice expense of 2 unit(s) paid at 50%",
+    )
 
 
 def test_the_golden_visit_does_not_depend_on_line_order() -> None:
@@ -288,3 +294,24 @@ def test_mppr_keeps_exactly_one_full_unit_among_mppr_codes(
     reduced = sum(line.mppr_units for line in mppr_lines)
     units = sum(line.units for line in mppr_lines)
     assert reduced == (units - 1 if units else 0)
+
+
+# -- data age (issue 13 item 9) ---------------------------------------------------------------
+def test_every_line_of_a_2026_price_says_what_it_rests_on() -> None:
+    # 97116 has no 2026 figure: 2025 RVUs; 97110 has secondary-source 2026 figures.
+    estimate = price_lines([L("97116"), L("97110")], on=DOS_2026, tables=T, locality="AL-00")
+    reused, secondary = estimate.lines
+    assert reused.rvu_year == 2025 and "priced with 2025 RVUs" in reused.reasons[0]
+    assert "secondary sources (unconfirmed)" in secondary.reasons[0]
+    # No 2026 GPCIs are held: every line says it was priced with 2025's.
+    assert all("priced with 2025 GPCIs for a 2026 date of service" in line.reasons for line in estimate.lines)
+    assert any("97116 priced with 2025 RVUs for a 2026 date of service" in u for u in estimate.unconfirmed)
+    assert any("GPCIs of 2025 used for 2026" in u for u in estimate.unconfirmed)
+
+
+def test_a_code_without_rvus_makes_the_estimate_incomplete_not_zero() -> None:
+    # 97037 (low-level laser, new 2024) has no RVUs in the tables.
+    estimate = price_lines([L("97037")], on=dt.date(2025, 3, 12), tables=T)
+    assert not estimate.complete and estimate.lines[0].payable is None
+    assert "no RVUs for 97037" in estimate.lines[0].reasons[0]
+    assert "incomplete" in estimate._repr_html_()

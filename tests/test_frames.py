@@ -464,3 +464,44 @@ def test_checker_is_reused_not_rebuilt(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(Checker, "__init__", counting)
     frames.check_frame(lines_frame(), checker=CHECKER)
     assert built == []
+
+
+def test_kx_buckets_come_from_ytd_allowed_and_ytd_allowed_ot() -> None:
+    frame = lines_frame(
+        ytd_allowed=["1200.00", None, None, {"pt_slp": 10, "ot": 20}, None],
+        ytd_allowed_ot=[2400, None, None, None, None],
+    )
+    (_, v1), (_, v2) = list(frames.visits_from_frame(frame))
+    assert isinstance(v1, Visit) and isinstance(v2, Visit)
+    assert (v1.ytd_for("pt_slp"), v1.ytd_for("ot")) == (Decimal("1200.00"), Decimal(2400))
+    assert (v2.ytd_for("pt_slp"), v2.ytd_for("ot")) == (Decimal(10), Decimal(20))
+    back = frames.visits_to_frame([v1, v2])
+    assert [clean(v) for v in back["ytd_allowed_ot"]] == [Decimal(2400)] * 3 + [Decimal(20)] * 2
+    assert [v for _, v in frames.visits_from_frame(back)] == [v1, v2]
+
+
+def test_the_ot_bucket_in_two_places_is_an_invalid_visit() -> None:
+    frame = lines_frame(
+        ytd_allowed=[{"pt_slp": 10, "ot": 20}, None, None, None, None],
+        ytd_allowed_ot=[30, None, None, None, None],
+    )
+    (_, error), (_, v2) = list(frames.visits_from_frame(frame))
+    assert isinstance(error, InvalidVisit) and error.path == "ytd_allowed_ot"
+    assert isinstance(v2, Visit)
+
+
+def test_a_go_line_is_tested_against_the_ot_bucket_in_a_frame() -> None:
+    frame = pd.DataFrame(
+        {
+            "visit_id": ["ot1"],
+            "date": ["2025-06-02"],
+            "code": ["97110"],
+            "units": [2],
+            "minutes": [30],
+            "modifiers": ["GO"],
+            "ytd_allowed": [100],
+            "ytd_allowed_ot": [2400],
+        }
+    )
+    result = frames.check_frame(frame, checker=CHECKER)
+    assert "modifier.kx-missing" in set(result.findings["rule"])

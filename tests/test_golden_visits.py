@@ -10,10 +10,14 @@ the domain facts (facts.md and CMS's files), not from what the code happens to p
      "xfail": "optional: why the code is known to disagree with the facts"}
 
 ``errors``, ``warnings`` and ``hints`` are exact: the rule ids that fire at that level
-are exactly the ones listed. ``rule@N`` pins a line: when every entry for a rule is
+are exactly the ones listed (a rule merged into another's finding of the same problem,
+``Finding.also``, fires on that finding's line); ``error_count`` is the number of error
+findings, which shows one problem giving one finding; ``infos``, when given, is exact
+for info findings too. ``rule@N`` pins a line: when every entry for a rule is
 pinned, the rule must fire on exactly those lines. ``absent`` names rules that must not
 fire at all (a reader's reminder of the trap the case sets). ``ok``, ``estimate_total``
-and ``units`` (code -> expected units) are optional. ``plugin.error`` never appears.
+(as billed), ``corrected_total`` (the corrected claim; null when nothing needs
+correcting) and ``units`` (code -> expected units) are optional. ``plugin.error`` never appears.
 """
 
 from __future__ import annotations
@@ -33,7 +37,20 @@ from ptcpt.testing import make_checker
 VISITS = Path(__file__).parent / "data" / "visits"
 FILES = sorted(VISITS.glob("*.json"))
 CHECKER = make_checker()
-_EXPECT_KEYS = frozenset({"errors", "warnings", "hints", "absent", "ok", "estimate_total", "units"})
+_EXPECT_KEYS = frozenset(
+    {
+        "errors",
+        "warnings",
+        "hints",
+        "absent",
+        "ok",
+        "estimate_total",
+        "corrected_total",
+        "units",
+        "error_count",
+        "infos",
+    }
+)
 _CASE_KEYS = frozenset({"description", "visit", "expect", "xfail"})
 
 
@@ -85,8 +102,15 @@ def test_golden_visit(path: Path) -> None:
 
     assert PLUGIN_ERROR not in report.rules_fired(), why
     for name, severity in (("errors", Severity.ERROR), ("warnings", Severity.WARNING)):
-        actual = [(f.rule, f.line) for f in report.findings if f.severity is severity]
+        # A rule whose finding was merged into another's report of the same problem
+        # (Finding.also) counts as firing on that finding's line.
+        actual = [(r, f.line) for f in report.findings if f.severity is severity for r in (f.rule, *f.also)]
         _check_level(name, expect.get(name, []), actual, why)
+    if "infos" in expect:
+        infos = [(r, f.line) for f in report.infos for r in (f.rule, *f.also)]
+        _check_level("infos", expect["infos"], infos, why)
+    if "error_count" in expect:
+        assert len(report.errors) == expect["error_count"], why
     _check_level("hints", expect.get("hints", []), [(h.rule, h.line) for h in report.hints], why)
     fired = report.rules_fired()
     for rule in expect.get("absent", []):
@@ -96,6 +120,13 @@ def test_golden_visit(path: Path) -> None:
     if "estimate_total" in expect:
         assert report.estimate is not None, why
         assert report.estimate.total == Decimal(expect["estimate_total"]), why
+    if "corrected_total" in expect:
+        corrected = report.corrected_estimate
+        if expect["corrected_total"] is None:
+            assert corrected is None, why
+        else:
+            assert corrected is not None, why
+            assert corrected.total == Decimal(expect["corrected_total"]), why
     if "units" in expect:
         assert report.units is not None, why
         assert dict(report.units) == expect["units"], why
@@ -108,7 +139,7 @@ def test_the_golden_set_is_large_enough_and_covers_every_rule() -> None:
     for path in FILES:
         case = _load(path)
         payers.add(case["visit"].get("payer", "medicare"))
-        for key in ("errors", "warnings", "hints"):
+        for key in ("errors", "warnings", "hints", "infos"):
             named.update(_split(e)[0] for e in case["expect"].get(key, []))
     every_rule = {r.rule.id for r in CHECKER.rules}
     assert every_rule <= named, f"rules no golden case expects: {sorted(every_rule - named)}"

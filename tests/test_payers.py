@@ -20,3 +20,51 @@ def test_fee_schedule_rates_are_decimals() -> None:
     assert schedule.rate("97110") == Decimal("31.5")
     assert schedule.rate("97140") is None
     assert schedule.percent_of_medicare == Decimal("110")
+
+
+def test_settings_left_out_follow_medicare_rules() -> None:
+    like_medicare = PayerProfile(id="m", name="M", medicare_rules=True)
+    assert like_medicare.ncci_edits == "error"
+    assert (
+        like_medicare.therapy_modifiers and like_medicare.assistant_modifiers and like_medicare.kx_threshold
+    )
+    assert like_medicare.pricing == "medicare"
+    other = PayerProfile(id="o", name="O")
+    assert other.ncci_edits == "warning"
+    assert not (other.therapy_modifiers or other.assistant_modifiers or other.kx_threshold)
+    assert other.pricing == "reference"
+    assert other.edit_caveat == "; Medicare's edit, and this payer may differ"
+    assert like_medicare.edit_caveat == ""
+
+
+def test_ncci_edits_still_take_true_and_false() -> None:
+    assert PayerProfile(id="a", name="A", ncci_edits=True).ncci_edits == "error"
+    assert PayerProfile(id="a", name="A", ncci_edits=False).ncci_edits == "off"
+    assert PayerProfile(id="a", name="A", ncci_edits=False).edit_severity is None
+    with pytest.raises(ValueError, match="ncci_edits: must be one of error, warning, off"):
+        PayerProfile(id="a", name="A", ncci_edits="sometimes")
+
+
+@pytest.mark.parametrize(
+    ("policy", "anatomic", "takes", "refuses"),
+    [
+        ("any", True, {"59", "XS", "XU", "RT", "LT", "F2", "TA"}, {"GP", "KX"}),
+        ("x-only", True, {"XE", "XS", "RT"}, {"59"}),
+        ("59-only", False, {"59"}, {"XE", "XS", "XP", "XU", "RT", "LT", "T1"}),
+    ],
+)
+def test_which_modifiers_a_payer_takes_on_an_ncci_pair(
+    policy: str, anatomic: bool, takes: set[str], refuses: set[str]
+) -> None:
+    profile = PayerProfile(id="p", name="P", distinct_modifiers=policy, anatomic_modifiers=anatomic)
+    assert takes <= profile.ncci_modifiers
+    assert refuses.isdisjoint(profile.ncci_modifiers)
+
+
+def test_profiles_say_which_settings_are_unconfirmed() -> None:
+    profile = PayerProfile(id="p", name="P", unconfirmed=("kx_threshold",))
+    assert profile.is_unconfirmed("kx_threshold") and not profile.is_unconfirmed("pricing")
+    with pytest.raises(ValueError, match="are not settings"):
+        PayerProfile(id="p", name="P", unconfirmed=("colour",))
+    with pytest.raises(ValueError, match="pricing: must be one of"):
+        PayerProfile(id="p", name="P", pricing="free")

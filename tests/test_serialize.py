@@ -29,7 +29,7 @@ from ptcpt.serialize import (
     visit_to_json,
 )
 from ptcpt.units import allocate
-from ptcpt.visit import Line, Visit
+from ptcpt.visit import Line, Visit, YtdAllowed
 
 # Deferred so that collecting this file never needs the bundled catalog.
 CODES = st.deferred(lambda: st.sampled_from(list(ptcpt.catalog())))
@@ -182,7 +182,10 @@ def test_generic_converter_uses_the_same_strict_visit_rules() -> None:
         (doc(ytd_allowed="about 1500"), "ytd_allowed", "must be a decimal amount >= 0"),
         (doc(ytd_allowed=-1), "ytd_allowed", "must be a decimal amount >= 0.*got -1"),
         (doc(ytd_allowed=True), "ytd_allowed", "must be a decimal amount >= 0.*got True"),
-        (doc(ytd_allowed={"amount": 1}), "ytd_allowed", "must be a decimal amount >= 0.*got a dict"),
+        (doc(ytd_allowed={"amount": 1}), "ytd_allowed.amount", "not a KX bucket: use 'pt_slp'"),
+        (doc(ytd_allowed={"ot": -5}), "ytd_allowed.ot", "must be a decimal amount >= 0.*got -5"),
+        (doc(ytd_allowed={"pt_slp": "lots"}), "ytd_allowed.pt_slp", "must be a decimal amount >= 0"),
+        (doc(ytd_allowed=["1500"]), "ytd_allowed", "must be a decimal amount >= 0.*got a list"),
         (doc(payer="Medicare"), "payer", "must be a payer profile id"),
         (doc(payer=None), "payer", "must be a payer profile id"),
         (doc(id="has space"), "id", "must be 1 to 64 characters with no whitespace"),
@@ -285,8 +288,28 @@ visits = st.builds(
     id=st.none() | st.from_regex(r"\A\S{1,64}\Z"),
     ytd_allowed=st.none()
     | st.decimals(min_value=0, max_value=10**9, allow_nan=False, allow_infinity=False, places=2)
-    | st.decimals(min_value=0, max_value=10**30, allow_nan=False, allow_infinity=False),
+    | st.decimals(min_value=0, max_value=10**30, allow_nan=False, allow_infinity=False)
+    | st.builds(
+        YtdAllowed,
+        pt_slp=st.none() | st.decimals(min_value=0, max_value=10**9, places=2),
+        ot=st.none() | st.decimals(min_value=0, max_value=10**9, places=2),
+    ),
 )
+
+
+def test_ytd_allowed_as_kx_buckets_round_trips_and_a_number_is_the_pt_slp_bucket() -> None:
+    buckets = visit_from_dict(doc(ytd_allowed={"pt_slp": "1200.00", "ot": 2400.5}))
+    assert buckets.ytd_allowed == YtdAllowed(pt_slp=Decimal("1200.00"), ot=Decimal("2400.5"))
+    assert (buckets.ytd_for("pt_slp"), buckets.ytd_for("ot")) == (Decimal("1200.00"), Decimal("2400.5"))
+    assert visit_to_dict(buckets)["ytd_allowed"] == {"pt_slp": "1200.00", "ot": "2400.5"}
+    assert visit_from_json(visit_to_json(buckets)) == buckets
+    number = visit_from_dict(doc(ytd_allowed="1480.00"))
+    assert (number.ytd_for("pt_slp"), number.ytd_for("ot")) == (Decimal("1480.00"), None)
+    only_ot = visit_from_dict(doc(ytd_allowed={"ot": 10}))
+    assert (only_ot.ytd_for("pt_slp"), only_ot.ytd_for("ot")) == (None, Decimal(10))
+    jsonschema.validate(
+        doc(ytd_allowed={"pt_slp": 1, "ot": "2"}), SCHEMA, cls=jsonschema.Draft202012Validator
+    )
 
 
 @given(visits)

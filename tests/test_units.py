@@ -18,10 +18,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
+import ptcpt.cmsdata
 from ptcpt.catalogs import Catalog
 from ptcpt.codes import Code
 from ptcpt.errors import InvalidVisit
-from ptcpt.units import UnitPlan, allocate, timed_minutes, total_units
+from ptcpt.units import UnitPlan, add_on_pairs, allocate, timed_minutes, total_units
 from ptcpt.visit import Line, Visit
 
 
@@ -374,3 +375,117 @@ def test_a_plan_from_allocate_equals_one_built_from_its_fields(minutes: dict[str
     assert (plan.total, dict(plan), plan.explain()) == (rebuilt.total, dict(rebuilt), rebuilt.explain())
     assert [plan.bounds(c) for c in plan] == [rebuilt.bounds(c) for c in rebuilt]
     assert plan.tied() == rebuilt.tied()
+
+
+# -- primary and add-on codes: one service, the first unit the primary's -------------------
+@pytest.mark.parametrize("method", ["cms", "ama"])
+def test_40_minutes_of_97129_are_97129_once_and_97130_twice(method: str) -> None:
+    plan = allocate({"97129": 40}, method=method)
+    assert dict(plan) == {"97129": 1, "97130": 2}
+    assert plan.total == 3
+    assert plan.add_ons == (("97129", "97130"),)
+    assert plan.family("97130") == ("97129", "97130")
+    assert plan.minutes_for("97130") == 40
+    assert plan.allows({"97129": 1, "97130": 2})
+    assert not plan.allows({"97129": 3})
+    assert "97129 and 97130 are one service (40 min)" in plan.explain()
+
+
+@pytest.mark.parametrize(
+    ("minutes", "expected"),
+    [
+        ({"97129": 15, "97130": 25}, {"97129": 1, "97130": 2}),  # minutes split over the two lines
+        ({"97130": 40}, {"97129": 1, "97130": 2}),  # add-on alone: the first unit is still 97129's
+        ({"97129": 10}, {"97129": 1}),  # one unit: no add-on in the plan
+        ({"97129": 22}, {"97129": 1}),
+        ({"97129": 23}, {"97129": 1, "97130": 1}),
+        ({"97810": 40}, {"97810": 1, "97811": 2}),  # acupuncture without e-stim
+        ({"97813": 40}, {"97813": 1, "97814": 2}),  # with e-stim: its own add-on
+        ({"97813": 15, "97811": 15}, {"97811": 1, "97813": 1}),  # 97811 after 97813 stands alone
+    ],
+)
+def test_primary_and_add_on_pairs_the_catalog_marks(
+    minutes: dict[str, int], expected: dict[str, int]
+) -> None:
+    assert dict(allocate(minutes)) == expected
+
+
+def test_add_ons_can_be_given_or_switched_off() -> None:
+    assert dict(allocate({"97129": 40}, add_ons={})) == {"97129": 3}
+    assert dict(allocate({"97110": 40}, add_ons={"97530": ["97110"]})) == {"97110": 1, "97530": 2}
+
+
+def test_add_on_pairs_are_the_catalogs_15_minute_pairs() -> None:
+    pairs = add_on_pairs(ptcpt.catalog())
+    assert pairs["97130"] == ("97129",)
+    assert pairs["97811"][0] == "97810" and pairs["97814"][0] == "97813"
+    assert "97551" not in pairs  # after the 30-minute 97550: outside allocate's scope
+    assert "98981" not in pairs  # 20-minute remote-monitoring units
+
+
+def test_a_tie_between_a_service_and_another_code_is_the_add_ons_to_take() -> None:
+    plan = allocate({"97129": 20, "97110": 20})
+    assert plan.total == 3
+    assert plan.bounds("97129") == (1, 1)
+    assert plan.bounds("97130") == (0, 1)
+    assert plan.bounds("97110") == (1, 2)
+    assert plan.allows({"97129": 1, "97130": 1, "97110": 1})
+    assert plan.allows({"97129": 1, "97110": 2})
+    assert not plan.allows({"97129": 2, "97110": 1})
+
+
+#: add-on -> the primaries it may follow, the first the one whose time it continues.
+FAMILIES = {"97130": ("97129",), "97811": ("97810", "97813"), "97814": ("97813", "97810")}
+FAMILY_CODES = ["97129", "97130", "97810", "97811", "97813", "97814"]
+family_maps = st.dictionaries(st.sampled_from(CODES[:5] + FAMILY_CODES), st.integers(0, 200), max_size=6)
+
+
+def _merged(minutes: dict[str, int]) -> dict[str, int]:
+    """Each add-on's minutes moved to the primary it continues, as docs/units.md states it:
+    it joins that primary when the primary is billed, or when none of its primaries is."""
+    merged: dict[str, int] = {}
+    for code, m in minutes.items():
+        primaries = FAMILIES.get(code)
+        key = code
+        if primaries and (primaries[0] in minutes or not set(primaries[1:]) & minutes.keys()):
+            key = primaries[0]
+        merged[key] = merged.get(key, 0) + m
+    return merged
+
+
+@given(family_maps, methods)
+def test_a_primary_never_gets_more_units_than_its_mue(minutes: dict[str, int], method: str) -> None:
+    plan = allocate(minutes, method=method)
+    tables = ptcpt.cmsdata.bundled_tables()
+    for primary in ("97129", "97810", "97813"):
+        if primary in plan:
+            assert plan[primary] <= 1  # "first 15 minutes"
+            limit = tables.mue(primary)
+            if limit is not None:
+                assert plan[primary] <= limit.mue
+
+
+@given(family_maps, methods)
+def test_moving_units_to_the_add_on_never_changes_the_totals(minutes: dict[str, int], method: str) -> None:
+    plan = allocate(minutes, method=method)
+    merged = allocate(_merged(minutes), method=method, add_ons={})
+    assert plan.total == merged.total
+    if method == "cms":
+        assert plan.total == total_units(sum(minutes.values()))
+    for primary, add_on in plan.add_ons:
+        assert plan[primary] + plan.get(add_on, 0) == merged[primary]
+    for code in merged:
+        if plan.family(code) is None:
+            assert plan[code] == merged[code]
+    assert plan.allows(dict(plan))
+    assert all(plan.bounds(c)[0] <= plan[c] <= plan.bounds(c)[1] for c in plan)
+
+
+@given(family_maps, methods, st.randoms(use_true_random=False))
+def test_pairs_do_not_depend_on_input_order(minutes: dict[str, int], method: str, rnd: Any) -> None:
+    items = list(minutes.items())
+    rnd.shuffle(items)
+    first, second = allocate(minutes, method=method), allocate(dict(items), method=method)
+    assert first == second and first.explain() == second.explain()
+    rebuilt = UnitPlan(first.method, first.minutes, first.allocation, first.add_ons)
+    assert [first.bounds(c) for c in first] == [rebuilt.bounds(c) for c in rebuilt]

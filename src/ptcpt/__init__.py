@@ -28,10 +28,10 @@ if TYPE_CHECKING:
     from ptcpt.fees import Estimate
     from ptcpt.hookspecs import hookimpl
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.report import Finding, Hint, Report, Severity
+    from ptcpt.report import Correction, Finding, Hint, Report, Severity
     from ptcpt.rules import Rule, RuleContext, rule
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Line, Visit
+    from ptcpt.visit import Line, Visit, YtdAllowed
 
 __version__ = "0.1.0"
 
@@ -55,6 +55,7 @@ _LAZY: dict[str, str] = {
     "estimate": "ptcpt.engine",
     "FeeSchedule": "ptcpt.payers",
     "PayerProfile": "ptcpt.payers",
+    "Correction": "ptcpt.report",
     "Finding": "ptcpt.report",
     "Hint": "ptcpt.report",
     "Report": "ptcpt.report",
@@ -66,10 +67,13 @@ _LAZY: dict[str, str] = {
     "Line": "ptcpt.visit",
     "UnitPlan": "ptcpt.units",
     "Visit": "ptcpt.visit",
+    "YtdAllowed": "ptcpt.visit",
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
-_LAZY_MODULES = frozenset({"batch", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"})
+_LAZY_MODULES = frozenset(
+    {"batch", "claims", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
+)
 
 __all__ = [
     "Catalog",
@@ -77,6 +81,7 @@ __all__ = [
     "Checker",
     "Classifier",
     "Code",
+    "Correction",
     "DataError",
     "Estimate",
     "FeeSchedule",
@@ -100,6 +105,7 @@ __all__ = [
     "UnitPlan",
     "UnknownCode",
     "Visit",
+    "YtdAllowed",
     "__version__",
     "catalog",
     "check",

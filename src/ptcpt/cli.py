@@ -923,9 +923,10 @@ def _cmd_units(args: argparse.Namespace) -> int:
             }
         )
         return EXIT_OK
-    for code, value in plan.minutes:
-        units = plan[code]
-        print(f"{code}  {units:>3} unit{'' if units == 1 else 's'}  ({value} min)")
+    given = dict(plan.minutes)
+    for code, units in plan.items():
+        value = f"{given[code]} min" if code in given else "time beyond the first unit"
+        print(f"{code}  {units:>3} unit{'' if units == 1 else 's'}  ({value})")
     print(f"total  {plan.total:>3} unit{'' if plan.total == 1 else 's'}  ({plan.total_minutes} min)")
     print(plan.explain())
     return EXIT_OK

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GRADES",
     "MODIFIER_GROUPS",
+    "MUE_START",
     "CmsTables",
     "ConversionFactor",
     "Gpci",
@@ -46,6 +47,7 @@ __all__ = [
     "PaymentFactor",
     "PfsStatus",
     "PtpEdit",
+    "Release",
     "Rvu",
     "bundled_tables",
     "load_bundled_tables",
@@ -59,6 +61,7 @@ __all__ = [
     "read_ptp_extract",
     "read_rvu_extract",
     "read_status_extract",
+    "release_period",
 ]
 
 #: Source grades of facts.md: primary (CMS, a MAC, statute), association, secondary.
@@ -71,6 +74,9 @@ MODIFIER_GROUPS: Final = frozenset(
 _STATUS_CODES: Final = frozenset("ABCDEFGHIJMNPRTX")
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+#: CMS introduced Medically Unlikely Edits in January 2007 (NGS, "Medically Unlikely Edits
+#: Billing and Processing", P; facts.md 4): none apply to earlier dates of service.
+MUE_START: Final = dt.date(2007, 1, 1)
 
 # -- validators ----------------------------------------------------------------------------
 
@@ -324,6 +330,91 @@ class ModifierInfo:
     source: str = ""
 
 
+# -- how old a table is -------------------------------------------------------------------
+
+_QUARTER_LABEL = re.compile(r"(\d{4})\s*Q([1-4])", re.IGNORECASE)
+_EFFECTIVE_LABEL = re.compile(r"(\d{2})-(\d{2})-(\d{4})")
+_PTP_VERSION = re.compile(r"ccipra-v(\d{2})(\d)r\d+", re.IGNORECASE)
+_PPRRVU_LABEL = re.compile(r"PPRRVU(\d{4}|\d{2})(?:_([A-Za-z]{3}))?", re.IGNORECASE)
+_MONTHS = {"JAN": 1, "APR": 4, "JUL": 7, "OCT": 10}
+
+
+def _quarter(year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    start = dt.date(year, 3 * quarter - 2, 1)
+    end = dt.date(year, 12, 31) if quarter == 4 else dt.date(year, 3 * quarter + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def release_period(label: str) -> tuple[dt.date, dt.date] | None:
+    """The dates of service a CMS table release was published for, read from its label.
+
+    ``"ccipra-v302r0 2024Q3"`` and ``"MCR_MUE_PractitionerServices_Eff_07-01-2024"`` are the
+    third quarter of 2024 (quarterly NCCI releases, facts.md 3-4); a bare ``ccipra-vVVVr0``
+    is read as year 1994 + VV, quarter V + 1 (v302 = 2024 Q3 and v322 = 2026 Q3 are the two
+    releases that rule was checked against); ``"PPRRVU22_JAN"`` is the fee-schedule year 2022.
+    None when the label says nothing ptcpt can date.
+    """
+    found = _QUARTER_LABEL.search(label)
+    if found:
+        return _quarter(int(found.group(1)), int(found.group(2)))
+    found = _EFFECTIVE_LABEL.search(label)
+    if found:
+        month, day, year = (int(g) for g in found.groups())
+        try:
+            start = dt.date(year, month, day)
+        except ValueError:
+            return None
+        return start, _quarter(year, (month - 1) // 3 + 1)[1]
+    found = _PTP_VERSION.search(label)
+    if found:
+        return _quarter(1994 + int(found.group(1)), min(int(found.group(2)) + 1, 4))
+    found = _PPRRVU_LABEL.search(label)
+    if found:
+        digits = found.group(1)
+        year = int(digits) if len(digits) == 4 else 2000 + int(digits)
+        month = _MONTHS.get((found.group(2) or "JAN").upper(), 1)
+        return dt.date(year, month, 1), dt.date(year, 12, 31)
+    return None
+
+
+@attrs.frozen
+class Release:
+    """One CMS table's release and the dates of service it was published for."""
+
+    table: str
+    label: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+    def describe(self) -> str:
+        """``"CMS's 2024 Q3 table (ccipra-v302r0 2024Q3)"`` or the label alone if undated."""
+        if self.start is None or self.end is None:
+            return f"CMS release {self.label}"
+        if self.end.year == self.start.year and self.start.month == 1 and self.end.month == 12:
+            when = f"{self.start.year}"
+        else:
+            when = f"{self.start.year} Q{(self.start.month - 1) // 3 + 1}"
+        return f"CMS's {when} {self.table} ({self.label})"
+
+    def covers(self, on: dt.date) -> bool:
+        return self.start is not None and self.end is not None and self.start <= on <= self.end
+
+    def short(self) -> str:
+        """``"CMS's 2024 Q3"``, ``"CMS's 2022"``: when the release was published for."""
+        return self.describe().split(f" {self.table}")[0]
+
+
+def _release(table: str, labels: Iterable[str]) -> Release | None:
+    """The latest release among a table's rows (None for an empty table)."""
+    best: Release | None = None
+    for label in sorted(set(labels)):
+        period = release_period(label)
+        found = Release(table, label, *(period or (None, None)))
+        if best is None or (found.start or dt.date.min) > (best.start or dt.date.min):
+            best = found
+    return best
+
+
 # -- the grouped tables --------------------------------------------------------------------
 
 _LOCALITY = re.compile(r"^\s*([0-9]{4,5}|[A-Za-z]{2})\s*[-/ ]\s*([0-9]{1,2})\s*$")
@@ -348,6 +439,9 @@ class _Index:
     """Lookup structures built once per CmsTables (never compared, never shown)."""
 
     __slots__ = (
+        "ages",
+        "among",
+        "among_epochs",
         "cf",
         "factors",
         "full_rvu_years",
@@ -357,7 +451,9 @@ class _Index:
         "modifiers",
         "mue",
         "ptp",
+        "ptp_gap_from",
         "ptp_partners",
+        "releases",
         "rvu",
         "rvu_years",
         "status",
@@ -374,6 +470,38 @@ class _Index:
         #: column 1 code -> the column 2 codes it has edits with (any window): most pairs
         #: of a visit's codes have none, and a set test rules them out cheaply.
         self.ptp_partners = {code: frozenset(others) for code, others in partners.items()}
+        #: For each window with no effective date, the day after the latest earlier window
+        #: of the same pair ended: the window cannot have begun before it, and whether it
+        #: had begun on a day between that and the table's own release is not known.
+        self.ptp_gap_from: dict[int, dt.date] = {}
+        for edits in self.ptp.values():
+            ended = [e.deleted for e in edits if e.deleted is not None]
+            for edit in edits:
+                if edit.effective is None and ended:
+                    earlier = [d for d in ended if edit.deleted is None or d < edit.deleted]
+                    if earlier:
+                        self.ptp_gap_from[id(edit)] = max(earlier) + dt.timedelta(days=1)
+        #: (table, date) -> the note table_age gives: every finding of a batch asks it.
+        self.ages: dict[tuple[str, dt.date], str] = {}
+        #: (codes, epoch) -> the edits among them in force (ptp_among): visits repeat. An
+        #: epoch is a run of days no window starts or ends in (the days before the first
+        #: boundary are epoch 0): every day of one has the same edits in force.
+        self.among: dict[tuple[frozenset[str], int], tuple[PtpEdit, ...]] = {}
+        boundaries: set[dt.date] = set()
+        for edit in tables.ptp:
+            if edit.effective is not None:
+                boundaries.add(edit.effective)  # in force from this day
+            if edit.deleted is not None and edit.deleted < dt.date.max:
+                boundaries.add(edit.deleted + dt.timedelta(days=1))  # out of force from this day
+        self.among_epochs = sorted(boundaries)
+        self.releases = {
+            name: _release(table, labels)
+            for name, table, labels in (
+                ("ptp", "NCCI PTP table", (e.release for e in tables.ptp)),
+                ("mue", "MUE table", (m.release for m in tables.mue_limits)),
+                ("pfs_status", "fee-schedule status file", (st.release for st in tables.statuses)),
+            )
+        }
         self.mue = _unique(tables.mue_limits, lambda m: m.code, "mue")
         self.status = _unique(tables.statuses, lambda s: s.code, "pfs_status")
         self.kx = _unique(tables.kx_thresholds, lambda k: k.year, "kx_thresholds")
@@ -494,7 +622,19 @@ class CmsTables:
         One edit per ordered pair (column 1, column 2) that has one, the strictest
         window first; sorted by pair.
         """
-        distinct = sorted(set(codes))
+        index = self._index
+        key = (frozenset(codes), bisect.bisect_right(index.among_epochs, on))
+        memo = index.among
+        cached = memo.get(key)
+        if cached is not None:
+            return cached  # a batch repeats the same codes within one epoch
+        if len(memo) >= 8192:
+            memo.clear()
+        result = memo[key] = self._ptp_among(key[0], on)
+        return result
+
+    def _ptp_among(self, codes: frozenset[str], on: dt.date) -> tuple[PtpEdit, ...]:
+        distinct = sorted(codes)
         found: list[PtpEdit] = []
         index = self._index
         for a in distinct:
@@ -513,6 +653,111 @@ class CmsTables:
                 if best is not None:
                     found.append(best)
         return tuple(found)
+
+    def ptp_guess(self, edit: PtpEdit, on: dt.date) -> tuple[str, bool] | None:
+        """What applying ``edit`` on ``on`` rests on, when the table cannot say for sure.
+
+        ``(note, uncertain)``: ``uncertain`` is True when the table cannot tell whether the
+        edit applied that day (its current window has no effective date, an earlier window
+        of the pair had ended, and ``on`` falls after that end and before the table's own
+        release); False when only the start date is missing (the edit is taken to be in
+        force). None when the table's dates settle it.
+        """
+        if edit.effective is not None:
+            return None
+        release = self._index.releases.get("ptp")
+        start = release.start if release is not None else None
+        if start is not None and on >= start:
+            return None
+        gap_from = self._index.ptp_gap_from.get(id(edit))
+        # A window is in force on its own deletion date whenever it began; before that, and
+        # after the pair's earlier window ended, its unknown start decides.
+        if gap_from is not None and on >= gap_from and (edit.deleted is None or on < edit.deleted):
+            ended = (gap_from - dt.timedelta(days=1)).isoformat()
+            return (
+                f"the table gives no start date for this edit's current window and an earlier "
+                f"window ended on {ended}, so whether it applied on {on.isoformat()} is not known "
+                f"(CMS's own file for that quarter settles it)",
+                True,
+            )
+        return (f"the table gives no start date for this edit; it is taken to be in force on {on}", False)
+
+    def release(self, table: str) -> Release | None:
+        """The release of ``"ptp"``, ``"mue"`` or ``"pfs_status"`` (None: no rows)."""
+        return self._index.releases.get(table)
+
+    def table_age(self, table: str, on: dt.date) -> str:
+        """A note for a finding that rests on ``table`` (``"ptp"`` or ``"mue"``) when its
+        release was not published for ``on``: "" when it was."""
+        memo = self._index.ages
+        key = (table, on)
+        found = memo.get(key)
+        if found is None:
+            if len(memo) >= 4096:
+                memo.clear()
+            found = memo[key] = self._table_age(table, on)
+        return found
+
+    def _table_age(self, table: str, on: dt.date) -> str:
+        release = self._index.releases.get(table)
+        if release is None or release.covers(on):
+            return ""
+        side = "older" if release.end is not None and on > release.end else "later"
+        return f"; {release.short()} table, {side} than the date of service: {on}'s may differ"
+
+    def data_age(
+        self, on: dt.date, *, edits: bool = True, fees: bool = True, kx: bool = False
+    ) -> tuple[str, ...]:
+        """What the check of a visit on ``on`` rests on that was not published for that date.
+
+        One note per table: the NCCI pair edits and MUEs (``edits``), the fee-schedule
+        statuses, RVUs and conversion factor (``fees``) and the KX threshold (``kx``). An
+        empty tuple when every table used covers ``on``.
+        """
+        notes: list[str] = []
+        index = self._index
+        if edits:
+            ptp = index.releases.get("ptp")
+            mue = index.releases.get("mue")
+            ptp_note = mue_note = ""
+            if ptp is not None and not ptp.covers(on):
+                if ptp.end is not None and on > ptp.end:
+                    ptp_note = f"{ptp.short()} NCCI edits (older)"
+                else:
+                    ptp_note = f"{ptp.short()} NCCI edits (ended edits dated, begun ones not: taken in force)"
+            if mue is not None and not mue.covers(on):
+                if on < MUE_START:
+                    mue_note = f"no MUEs (CMS began them {MUE_START})"
+                else:
+                    side = "older" if mue.end is not None and on > mue.end else "later"
+                    mue_note = f"{mue.short()} MUEs ({side})"
+            if (
+                ptp_note.endswith("(older)")
+                and mue_note.endswith("(older)")
+                and ptp
+                and mue
+                and ptp.short() == mue.short()
+            ):
+                notes.append(f"{ptp.short()} NCCI edits and MUEs (older)")  # one quarter: say it once
+            else:
+                notes.extend(n for n in (ptp_note, mue_note) if n)
+        if fees:
+            status = index.releases.get("pfs_status")
+            if status is not None and (status.start is None or status.start.year != on.year):
+                notes.append(f"{status.short()} fee-schedule statuses")
+            if not self.has_conversion_factor(on) and not self.has_conversion_factor(on, True):
+                notes.append("no conversion factor, so no estimate")
+            else:
+                full = index.full_rvu_years
+                if full and on.year > full[-1]:
+                    notes.append(
+                        f"{full[-1]} RVUs where no {on.year} figure is held ({on.year} ones unconfirmed)"
+                    )
+                elif full and on.year < full[0]:
+                    notes.append(f"no RVUs before {full[0]}, so no estimate")
+        if kx and self.kx_threshold(on.year) is None:
+            notes.append(f"no KX threshold for {on.year}, so KX is not checked")
+        return tuple(notes)
 
     # -- MUE, status ------------------------------------------------------------------------
     def mue(self, code: str) -> MueLimit | None:
@@ -616,7 +861,7 @@ class CmsTables:
     def factor(self, name: str, on: dt.date) -> PaymentFactor | None:
         """The named payment factor in force on ``on`` (see ``data/payment_factors.csv``)."""
         for factor in self._index.factors.get(name, ()):
-            if factor.covers(on):
+            if factor.start <= on and (factor.end is None or on <= factor.end):
                 return factor
         return None
 

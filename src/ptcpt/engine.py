@@ -20,17 +20,18 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ptcpt.claims import claim_changes, denials, one_per_problem
 from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit, PluginError
-from ptcpt.fees import apply_fee_schedule, price_lines
+from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
-from ptcpt.units import METHODS, _allocate, allocate
+from ptcpt.units import METHODS, AddOns, UnitPlan, _allocate, _allocate_plain, add_on_pairs, allocate
 from ptcpt.visit import MAX_MINUTES, Visit
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
     from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.units import UnitPlan
     from ptcpt.visit import Line
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
@@ -109,6 +109,8 @@ class Checker:
             merged = [replaced.pop(code.code, code) for code in base]
             base = Catalog([*merged, *replaced.values()])
         self.catalog = base
+        # The catalog's primary/add-on pairs, which every unit plan counts as one service.
+        self._add_ons = AddOns(add_on_pairs(base))
         self._env = env
         if tables is None and cms_dir is not None:
             from ptcpt.cmsfiles import tables_from_dir
@@ -119,20 +121,13 @@ class Checker:
         # visit data the exception's message carries.
         environ = os.environ if env is None else env
         self._debug = environ.get("PTCPT_DEBUG", "").strip() not in ("", "0")
-        # Per payer, the rules that apply, unpacked once so the hot loop reads locals.
-        self._by_payer: dict[str, tuple[_Runnable, ...]] = {
-            payer: tuple(
-                (
-                    r,
-                    r.rule.id,
-                    r.plugin,
-                    r.rule.function,
-                    r.rule.codes,
-                    r.rule.modifiers,
-                    r.rule.kind == "hint",
-                )
-                for r in self.rules
-                if r.rule.applies_to(payer)
+        # Per payer, the rules that apply, unpacked once so the hot loop reads locals:
+        # validation rules first, then hint rules (each in registration order), so hints
+        # see the claim as the validation rules judged it (denied lines pay nothing).
+        self._by_payer: dict[str, tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]]] = {
+            payer: (
+                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
+                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
             )
             for payer in self.payers
         }
@@ -171,7 +166,7 @@ class Checker:
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
         get = self.catalog.get
-        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method)
+        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method, self._add_ons)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
@@ -181,7 +176,7 @@ class Checker:
         payer = self.payer(visit.payer)
         get = self.catalog.get
         entries = tuple([get(line.code) for line in visit.lines])
-        plan = _plan(visit, entries, payer.unit_method)
+        plan = _plan(visit, entries, payer.unit_method, self._add_ons)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -195,58 +190,132 @@ class Checker:
         ctx._codes = entries  # looked up once for the plan and every rule
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
+        validation, hinting = self._by_payer.get(payer.id, _NO_RULES)
         codes: set[str] | None = None
         modifiers: set[str] | None = None
-        for (
-            registered,
-            rule_id,
-            plugin,
-            function,
-            want_codes,
-            want_modifiers,
-            hint_rule,
-        ) in self._by_payer.get(payer.id, ()):
-            if want_codes is not None:
-                if codes is None:
-                    codes = {line.code for line in visit.lines}
-                if want_codes.isdisjoint(codes):
-                    continue
-            if want_modifiers is not None:
-                if modifiers is None:
-                    modifiers = {m for line in visit.lines for m in line.modifiers}
-                if want_modifiers.isdisjoint(modifiers):
-                    continue
-            ctx._rule = rule_id
-            ctx._plugin = plugin
-            try:
-                produced: Iterable[object] | None = function(visit, ctx)
-                if produced is None:
-                    continue
-                for item in produced:
-                    if isinstance(item, Finding) and not hint_rule:
-                        if item.rule != rule_id or item.plugin != plugin:
-                            item = _restamp(item, rule_id, plugin)
-                        findings.append(item)
-                    elif isinstance(item, Hint) and hint_rule:
-                        if item.rule != rule_id or item.plugin != plugin:
-                            item = _restamp(item, rule_id, plugin)
-                        hints.append(item)
-                    else:
-                        findings.append(_rule_failed(registered, _wrong_item(item)))
-                        break
-            except KeyboardInterrupt:
-                raise
-            except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
-                log.warning(
-                    "rule %s of plugin %s raised %s",
-                    rule_id,
-                    plugin,
-                    type(exc).__name__,
-                    exc_info=exc if self._debug else None,
-                )
-                findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-        # Positional (date, payer, findings, hints, units, estimate, visit_id): once per check.
-        return Report(visit.date, payer.id, tuple(findings), tuple(hints), plan, ctx.estimate, visit.id)
+        found: tuple[Finding, ...] = ()
+        corrects = False
+        # Two phases in one loop (the filters' sets are built once, on first need): the
+        # validation rules, then what their findings mean, then the hint rules.
+        for stage, phase in enumerate((validation, hinting)):
+            if stage:
+                found = tuple(findings)
+                keyed = 0
+                denies = False
+                for finding in found:
+                    if finding.problem is not None:
+                        keyed += 1
+                    if finding.corrections and finding.severity is Severity.ERROR:
+                        corrects = True
+                        for correction in finding.corrections:
+                            if correction.denied:
+                                denies = True
+                if keyed > 1:
+                    found = one_per_problem(found)
+                if denies:
+                    denied = denials(found)
+                    if denied:
+                        # From here on the visit is priced as billed: the lines the errors
+                        # say the payer denies pay nothing, in the estimate and every hint.
+                        ctx._price = functools.partial(self._price, on=visit.date, payer=payer, denied=denied)
+                        ctx._estimated = None
+                if not hinting:
+                    break
+                ctx._errors_if = self._errors_if
+                # What errors_if answers for the visit's own lines: these findings' errors
+                # (the load findings lead, unmerged: they have no problem key).
+                ctx._known_errors = found[len(self._load_findings) :] if self._load_findings else found
+                findings = []  # what hint rules yield besides hints
+            for registered, rule_id, plugin, function, want_codes, want_modifiers in phase:
+                if want_codes is not None:
+                    if codes is None:
+                        codes = {line.code for line in visit.lines}
+                    if want_codes.isdisjoint(codes):
+                        continue
+                if want_modifiers is not None:
+                    if modifiers is None:
+                        modifiers = {m for line in visit.lines for m in line.modifiers}
+                    if want_modifiers.isdisjoint(modifiers):
+                        continue
+                ctx._rule = rule_id
+                ctx._plugin = plugin
+                try:
+                    produced: Iterable[object] | None = function(visit, ctx)
+                    if produced is None:
+                        continue
+                    for item in produced:
+                        if isinstance(item, Finding) and not stage:
+                            if item.rule != rule_id or item.plugin != plugin:
+                                item = _restamp(item, rule_id, plugin)
+                            findings.append(item)
+                        elif isinstance(item, Hint) and stage:
+                            if item.rule != rule_id or item.plugin != plugin:
+                                item = _restamp(item, rule_id, plugin)
+                            hints.append(item)
+                        else:
+                            findings.append(_rule_failed(registered, _wrong_item(item)))
+                            break
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
+                    self._rule_raised(registered, exc)
+                    findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+        if hinting:
+            found += tuple(findings)
+        estimate = ctx.estimate
+        corrected = None
+        if corrects and estimate is not None:
+            # Priced when the report is asked for it (JSON, summary), not on every check.
+            corrected = functools.partial(self._corrected, visit, payer, found)
+        # Positional (date, payer, findings, hints, units, estimate, visit_id, corrected_estimate).
+        return Report(visit.date, payer.id, found, tuple(hints), plan, estimate, visit.id, corrected)
+
+    def _errors_if(self, visit: Visit, payer: PayerProfile, lines: Sequence[Line]) -> tuple[Finding, ...]:
+        """The errors the payer's validation rules report for the visit billing ``lines``."""
+        changed = attrs.evolve(visit, lines=tuple(lines))
+        get = self.catalog.get
+        entries = tuple([get(line.code) for line in changed.lines])
+        ctx = RuleContext(
+            changed,
+            catalog=self.catalog,
+            payer=payer,
+            units=_plan(changed, entries, payer.unit_method, self._add_ons),
+            tables=self.tables,
+            fee_schedule=self._schedule_for.get(payer.id),
+            price=functools.partial(self._price, on=changed.date, payer=payer),
+            classifier=self.classifier,
+        )
+        ctx._codes = entries
+        findings: list[Finding] = []
+        validation, _ = self._by_payer.get(payer.id, _NO_RULES)
+        _run(validation, changed, ctx, findings, _Seen(changed), self._rule_raised)
+        return tuple(f for f in one_per_problem(findings) if f.severity is Severity.ERROR)
+
+    def _rule_raised(self, registered: RegisteredRule, exc: BaseException) -> None:
+        """Log a rule's exception: its traceback only when asked for (it may quote visit data)."""
+        log.warning(
+            "rule %s of plugin %s raised %s",
+            registered.rule.id,
+            registered.plugin,
+            type(exc).__name__,
+            exc_info=exc if self._debug else None,
+        )
+
+    def _corrected(self, visit: Visit, payer: PayerProfile, findings: Sequence[Finding]) -> Estimate | None:
+        """What the claim corrected as the errors say would be paid."""
+        changes = claim_changes(visit, findings)
+        if changes is None:
+            return None
+        corrected = self._price(
+            changes.lines,
+            on=visit.date,
+            payer=payer,
+            denied=changes.left_off,
+            unpriced_lines=changes.undecided,
+        )
+        if corrected is None:
+            return None
+        return with_notes(corrected, changes.notes)
 
     def check_many(self, visits: Iterable[Visit]) -> Iterator[Report]:
         """Check visits one by one, lazily: constant memory over any number of visits."""
@@ -272,6 +341,8 @@ class Checker:
         payer: PayerProfile,
         locality: str | None = None,
         apm: bool = False,
+        denied: Mapping[int, str] | None = None,
+        unpriced_lines: Mapping[int, str] | None = None,
     ) -> Estimate | None:
         priced = price_lines(
             lines,
@@ -280,19 +351,28 @@ class Checker:
             locality=locality,
             apm=apm,
             noncovered_codes=NONCOVERED if payer.medicare_rules else _NOTHING,
+            denied=denied,
+            unpriced_lines=unpriced_lines,
         )
         if priced.conversion_factor is None:
             return None
         schedule = self._schedule_for.get(payer.id)
+        if payer.pricing == "none":
+            priced = unpriced(
+                priced,
+                f"{payer.id} pays by its own fee schedule, which ptcpt does not hold: "
+                f"no estimate (register a FeeSchedule for {payer.id} to price it)",
+            )
+            return priced if schedule is None else apply_fee_schedule(priced, schedule)
         if schedule is not None:
             return apply_fee_schedule(priced, schedule)
-        if not payer.medicare_rules:
+        if payer.pricing == "reference":
             note = (
                 f"{payer.id} has no fee schedule in ptcpt: Medicare's physician fee schedule "
                 f"(with Medicare's MPPR and CQ/CO reductions) is shown as a reference, not as "
                 f"this payer's rate"
             )
-            return attrs.evolve(priced, notes=(*priced.notes, note))
+            return with_notes(priced, (note,))
         return priced
 
     def classifier(self) -> Classifier:
@@ -325,7 +405,7 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
     return found
 
 
-def _plan(visit: Visit, codes: Sequence[Code | None], method: str) -> UnitPlan | None:
+def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddOns) -> UnitPlan | None:
     """The unit plan of a visit whose lines' catalog entries are ``codes`` (None: no timed
     minutes). Like :func:`ptcpt.units.timed_minutes`, only 15-minute timed codes billable
     on the date of service count; the entries are passed in because the check has them."""
@@ -340,9 +420,76 @@ def _plan(visit: Visit, codes: Sequence[Code | None], method: str) -> UnitPlan |
     if not minutes:
         return None
     if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
-        return allocate(minutes, method=method)  # raises, naming the problem
-    # The codes and minutes come from validated lines: no need to check them again.
-    return _allocate(sorted(minutes.items()), method)
+        return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
+    # The codes and minutes come from validated lines: no need to check them again. Most
+    # visits bill no primary/add-on pair: one set test spares the allocator the look.
+    items = sorted(minutes.items())
+    if add_ons.codes.isdisjoint(minutes):
+        units, ranges = _allocate_plain(items, method)
+        return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
+    return _allocate(items, method, add_ons)
+
+
+class _Seen:
+    """The visit's codes and modifiers as sets, built once and only if a rule asks."""
+
+    __slots__ = ("_visit", "codes", "modifiers")
+
+    def __init__(self, visit: Visit) -> None:
+        self._visit = visit
+        self.codes: set[str] | None = None
+        self.modifiers: set[str] | None = None
+
+    def has_code(self, wanted: frozenset[str]) -> bool:
+        if self.codes is None:
+            self.codes = {line.code for line in self._visit.lines}
+        return not wanted.isdisjoint(self.codes)
+
+    def has_modifier(self, wanted: frozenset[str]) -> bool:
+        if self.modifiers is None:
+            self.modifiers = {m for line in self._visit.lines for m in line.modifiers}
+        return not wanted.isdisjoint(self.modifiers)
+
+
+def _run(
+    runnables: tuple[_Runnable, ...],
+    visit: Visit,
+    ctx: RuleContext,
+    findings: list[Finding],
+    seen: _Seen,
+    raised: Callable[[RegisteredRule, BaseException], None],
+) -> None:
+    """Run validation rules on a visit, isolating failures: a rule that raises, or yields
+    what is not a Finding, becomes one plugin.error finding and the others still run."""
+    for registered, rule_id, plugin, function, want_codes, want_modifiers in runnables:
+        if want_codes is not None and not seen.has_code(want_codes):
+            continue
+        if want_modifiers is not None and not seen.has_modifier(want_modifiers):
+            continue
+        ctx._rule = rule_id
+        ctx._plugin = plugin
+        try:
+            produced: Iterable[object] | None = function(visit, ctx)
+            if produced is None:
+                continue
+            for item in produced:
+                if isinstance(item, Finding):
+                    if item.rule != rule_id or item.plugin != plugin:
+                        item = _restamp(item, rule_id, plugin)
+                    findings.append(item)
+                else:
+                    findings.append(_rule_failed(registered, _wrong_item(item)))
+                    break
+        except KeyboardInterrupt:
+            raise
+        except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
+            raised(registered, exc)
+            findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+
+
+def _runnable(registered: RegisteredRule) -> _Runnable:
+    rule = registered.rule
+    return (registered, rule.id, registered.plugin, rule.function, rule.codes, rule.modifiers)
 
 
 def _restamp(item: Any, rule: str, plugin: str) -> Any:
@@ -371,7 +518,8 @@ def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
     )
 
 
-_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None, bool]
+_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
+_NO_RULES: tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]] = ((), ())
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

@@ -39,7 +39,7 @@ from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError, InvalidVisit
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     import pandas as pd
 
@@ -53,6 +53,8 @@ __all__ = [
     "PricedLineInput",
     "apply_fee_schedule",
     "price_lines",
+    "unpriced",
+    "with_notes",
 ]
 
 #: Modifiers that mark a service furnished in whole or in part by a PTA or OTA.
@@ -201,6 +203,9 @@ class Estimate:
         where = f"locality {self.locality}" if self.locality else "national (GPCI 1.000)"
         cf = f"CF {self.conversion_factor}" if self.conversion_factor is not None else "no conversion factor"
         caption = f"Estimate for {self.on.isoformat()}, {where}, {cf}: {_money(self.total)}"
+        missing = sum(1 for line in self.lines if not line.priced)
+        if missing:
+            caption += f" (incomplete: {missing} line(s) have no estimate)"
         rows: list[tuple[object, ...]] = [
             (
                 line.index,
@@ -277,6 +282,8 @@ class _Terms:
 #: A priced line's money: exact full, MPPR cut, assistant cut and payable, the same four
 #: rounded to cents, and the line's reasons.
 _Figures = tuple[Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, Decimal, tuple[str, ...]]
+#: A priced line and its exact (unrounded) full, MPPR, assistant and payable money.
+_Priced = tuple["LineEstimate", Decimal, Decimal, Decimal, Decimal]
 
 
 class _Context:
@@ -290,7 +297,9 @@ class _Context:
         "facility",
         "figures",
         "gpci",
+        "gpci_reason",
         "gpci_year",
+        "lines",
         "mppr_reasons",
         "notes",
         "on",
@@ -308,6 +317,7 @@ class _Context:
         notes: list[str] = []
         self.unconfirmed: list[str] = []
         self.gpci = (_ONE, _ONE, _ONE)
+        self.gpci_reason: str | None = None
         self.place: str | None = None
         self.gpci_year: int | None = None
         if locality is not None:
@@ -323,6 +333,8 @@ class _Context:
             self.place, self.gpci_year = key, found.year
             if found.year != on.year:
                 notes.append(f"GPCIs of {found.year} used: the tables hold none for {on.year}")
+                self.gpci_reason = f"{found.year} GPCIs for a {on.year} date of service"
+                self.unconfirmed.append(f"{key} GPCIs of {found.year} used for {on.year}")
         self.cf: Decimal | None = None
         if tables.has_conversion_factor(on, apm):
             factor = tables.conversion_factor(on, apm)
@@ -340,21 +352,27 @@ class _Context:
         self.assistant_cut = _ONE - self.assistant_factor
         self.assistant_reason = f"CQ/CO: paid at {self.assistant_factor:.0%} of the fee schedule"
         self.mppr_reasons: dict[int, str] = {}
+        status = tables.release("pfs_status")
+        if status is not None and (status.start is None or status.start.year != on.year):
+            notes.append(f"{status.short()} fee-schedule statuses ({status.label})")
         # Terms depend on the fee-schedule year, factor, place and rates, not on the day:
         # contexts of days that share those share one dict (a batch spans many days).
         shared = _TERMS.get(tables)
         if shared is None:
             shared = _TERMS[tables] = {}
-        terms_key = (on.year, self.cf, self.gpci, facility, self.rate, self.assistant_factor)
+        terms_key = (on.year, self.cf, self.gpci, self.gpci_year, facility, self.rate, self.assistant_factor)
         memos = shared.get(terms_key)
         if memos is None:
             if len(shared) >= _MAX_CONTEXTS:
                 shared.clear()
-            memos = shared[terms_key] = ({}, {})
+            memos = shared[terms_key] = ({}, {}, {})
         self.terms: dict[str, _Terms] = memos[0]
         #: (code, units, reduced units, assistant) -> _Figures: a line's money depends on
         #: nothing else once the terms are fixed, and a batch repeats few such lines.
         self.figures: dict[tuple[str, int, int, bool], _Figures] = memos[1]
+        #: (index, code, units, modifiers, reduced units, assistant) -> the priced line and
+        #: its exact money: the whole LineEstimate is fixed by these once the terms are.
+        self.lines: dict[tuple[object, ...], _Priced] = memos[2]
         self.notes = tuple(notes)
 
     def mppr_reason(self, units: int) -> str:
@@ -429,10 +447,16 @@ class _Context:
         assert pe_rvu is not None
         reasons: list[str] = []
         terms.rvu_year = rvu.year
+        # Every line says what its price rests on when it is not CMS's release for the year.
         if rvu.year != on.year:
             reasons.append(f"priced with {rvu.year} RVUs: the tables hold no full {on.year} RVUs")
+            terms.unconfirmed = f"{code} priced with {rvu.year} RVUs for a {on.year} date of service"
+        elif rvu.unconfirmed:
+            reasons.append(f"priced with {rvu.year} RVUs from secondary sources (unconfirmed)")
         if rvu.unconfirmed:
             terms.unconfirmed = f"{code} {rvu.year} RVUs ({rvu.source})"
+        if self.gpci_reason is not None:
+            reasons.append(f"priced with {self.gpci_reason}")
         if status is None:
             reasons.append("PFS status not in the tables: priced as active")
         gw, gp, gm = self.gpci
@@ -451,7 +475,15 @@ _CONTEXTS: weakref.WeakKeyDictionary[CmsTables, dict[tuple[object, ...], _Contex
     weakref.WeakKeyDictionary()
 )
 _TERMS: weakref.WeakKeyDictionary[
-    CmsTables, dict[tuple[object, ...], tuple[dict[str, _Terms], dict[tuple[str, int, int, bool], _Figures]]]
+    CmsTables,
+    dict[
+        tuple[object, ...],
+        tuple[
+            dict[str, _Terms],
+            dict[tuple[str, int, int, bool], _Figures],
+            dict[tuple[object, ...], _Priced],
+        ],
+    ],
 ] = weakref.WeakKeyDictionary()
 #: Line figures kept per pricing terms before that memo starts afresh.
 _MAX_FIGURES = 65536
@@ -528,6 +560,8 @@ def price_lines(
     apm: bool = False,
     facility: bool = False,
     noncovered_codes: Collection[str] = (),
+    denied: Mapping[int, str] | None = None,
+    unpriced_lines: Mapping[int, str] | None = None,
 ) -> Estimate:
     """Estimate the Medicare payment of a visit's lines on date of service ``on``.
 
@@ -538,6 +572,10 @@ def price_lines(
     - ``facility``: use facility PE RVUs (equal to non-facility for therapy codes).
     - ``noncovered_codes``: codes the payer does not cover on this visit, as the rule
       engine decided (dry needling for Medicare): paid 0.
+    - ``denied``: line index -> why the payer denies that line as billed: paid 0, and
+      left out of the MPPR ranking.
+    - ``unpriced_lines``: line index -> why the line has no estimate (a corrected claim
+      whose line the documentation must settle).
 
     Lines with PFS status B, I or N pay 0; R and C have no estimate (the MAC prices
     them). Raises InvalidVisit for a malformed line or an unknown locality.
@@ -560,13 +598,20 @@ def price_lines(
     full_pe_index = -1
     visit_line = _visit_line()
     known_terms = ctx.terms
+    set_aside: dict[int, tuple[Decimal | None, tuple[str, ...]]] | None = None
+    if denied or unpriced_lines:
+        set_aside = {}
+        if denied:
+            set_aside.update((i, (_ZERO_CENTS, (why,))) for i, why in denied.items())
+        if unpriced_lines:
+            set_aside.update((i, (None, (why,))) for i, why in unpriced_lines.items())
     for index, line in enumerate(lines):
         kind = type(line)
         if kind is visit_line or kind is PricedLineInput:  # validated when they were made
             code, units, modifiers = line.code, line.units, line.modifiers
         else:
             code, units, modifiers = _read_line(index, line)
-        if code in noncovered:
+        if code in noncovered or (set_aside is not None and index in set_aside):
             read.append((index, code, units, modifiers, None, False))
             continue
         terms = known_terms.get(code)
@@ -591,11 +636,14 @@ def price_lines(
 
     results: list[LineEstimate] = []
     exact_full = exact_mppr = exact_assistant = exact_payable = _ZERO
-    figures_of = ctx.figures
+    lines_of = ctx.lines
     for index, code, units, modifiers, found, assistant in read:
         if found is None or found.zero or not found.priced:
-            # Not paid (non-covered, bundled, invalid: 0) or not priceable here (None).
+            # Not paid (non-covered, bundled, invalid, denied: 0) or not priceable here (None).
             amount = _ZERO_CENTS if found is None or found.zero else None
+            reasons = _NONCOVERED if found is None else found.reasons
+            if found is None and set_aside is not None and index in set_aside:
+                amount, reasons = set_aside[index]
             results.append(
                 LineEstimate(
                     index=index,
@@ -606,7 +654,7 @@ def price_lines(
                     mppr_reduction=_ZERO_CENTS,
                     assistant_reduction=_ZERO_CENTS,
                     payable=amount,
-                    reasons=_NONCOVERED if found is None else found.reasons,
+                    reasons=reasons,
                     status=source.status(code) if found is None else found.status,
                 )
             )
@@ -614,45 +662,20 @@ def price_lines(
         reduced_units = 0
         if found.mppr and rate is not None:
             reduced_units = units - 1 if index == full_pe_index else units
-        figures_key = (code, units, reduced_units, assistant)
-        figures = figures_of.get(figures_key)
-        if figures is None:
-            figures = figures_of[figures_key] = ctx.line_figures(found, units, reduced_units, assistant)
-        (
-            full,
-            mppr,
-            assistant_cut,
-            payable,
-            full_cents,
-            mppr_cents,
-            assistant_cents,
-            payable_cents,
-            reasons,
-        ) = figures
+        line_key = (index, code, units, modifiers, reduced_units, assistant)
+        priced = lines_of.get(line_key)
+        if priced is None:
+            priced = _priced_line(ctx, found, index, code, units, modifiers, reduced_units, assistant)
+            if len(lines_of) >= _MAX_FIGURES:
+                lines_of.clear()
+            lines_of[line_key] = priced
+        line_estimate, full, mppr, assistant_cut, payable = priced
         exact_full += full
         if mppr or assistant_cut:
             exact_mppr += mppr
             exact_assistant += assistant_cut
         exact_payable += payable
-        # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
-        # assistant_reduction, payable, reasons, status, rvu_year, mppr_units): on the
-        # hot path, keywords cost a third of building the object.
-        results.append(
-            LineEstimate(
-                index,
-                code,
-                units,
-                modifiers,
-                full_cents,
-                mppr_cents,
-                assistant_cents,
-                payable_cents,
-                reasons,
-                found.status,
-                found.rvu_year,
-                reduced_units,
-            )
-        )
+        results.append(line_estimate)
     # Positional as above: on, lines, full_total, mppr_total, assistant_total, total,
     # conversion_factor, locality, gpci_year, apm, facility, notes, unconfirmed.
     return Estimate(
@@ -669,6 +692,65 @@ def price_lines(
         bool(facility),
         ctx.notes,
         tuple(unconfirmed),
+    )
+
+
+def _priced_line(
+    ctx: _Context,
+    found: _Terms,
+    index: int,
+    code: str,
+    units: int,
+    modifiers: tuple[str, ...],
+    reduced_units: int,
+    assistant: bool,
+) -> _Priced:
+    """A priced line's estimate and exact money (memoised by the caller: immutable)."""
+    figures_of = ctx.figures
+    figures_key = (code, units, reduced_units, assistant)
+    figures = figures_of.get(figures_key)
+    if figures is None:
+        figures = figures_of[figures_key] = ctx.line_figures(found, units, reduced_units, assistant)
+    full, mppr, cut, payable, full_cents, mppr_cents, cut_cents, payable_cents, reasons = figures
+    # Positional, in field order (index, code, units, modifiers, full, mppr_reduction,
+    # assistant_reduction, payable, reasons, status, rvu_year, mppr_units).
+    estimate = LineEstimate(
+        index,
+        code,
+        units,
+        modifiers,
+        full_cents,
+        mppr_cents,
+        cut_cents,
+        payable_cents,
+        reasons,
+        found.status,
+        found.rvu_year,
+        reduced_units,
+    )
+    return estimate, full, mppr, cut, payable
+
+
+def with_notes(estimate: Estimate, notes: Sequence[str]) -> Estimate:
+    """``estimate`` with ``notes`` added after its own (``attrs.evolve`` without its cost:
+    every estimate of a payer priced as a reference takes one)."""
+    if not notes:
+        return estimate
+    e = estimate
+    return Estimate(
+        e.on,
+        e.lines,
+        e.full_total,
+        e.mppr_total,
+        e.assistant_total,
+        e.total,
+        e.conversion_factor,
+        e.locality,
+        e.gpci_year,
+        e.apm,
+        e.facility,
+        (*e.notes, *notes),
+        e.unconfirmed,
     )
 
 
@@ -719,4 +801,33 @@ def apply_fee_schedule(estimate: Estimate, schedule: FeeSchedule) -> Estimate:
         assistant_total=sum((line.assistant_reduction for line in priced), _ZERO),
         total=sum((line.payable or _ZERO for line in priced), _ZERO),
         notes=(*estimate.notes, f"priced with fee schedule {schedule.id}"),
+    )
+
+
+def unpriced(estimate: Estimate, reason: str) -> Estimate:
+    """The estimate with no line priced, each saying ``reason``: for a payer whose rates
+    ptcpt does not hold (a state workers' compensation fee schedule), where Medicare's
+    figures would mislead even as a reference. A registered fee schedule can then price
+    the codes it lists (:func:`apply_fee_schedule`)."""
+    lines = tuple(
+        attrs.evolve(
+            line,
+            full=None,
+            payable=None,
+            mppr_reduction=_ZERO_CENTS,
+            assistant_reduction=_ZERO_CENTS,
+            reasons=(reason,),
+            mppr_units=0,
+        )
+        for line in estimate.lines
+    )
+    return attrs.evolve(
+        estimate,
+        lines=lines,
+        full_total=_ZERO_CENTS,
+        mppr_total=_ZERO_CENTS,
+        assistant_total=_ZERO_CENTS,
+        total=_ZERO_CENTS,
+        notes=(reason,),  # Medicare's pricing notes say nothing about this payer's rates
+        unconfirmed=(),
     )

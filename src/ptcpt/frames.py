@@ -18,7 +18,11 @@ date               yes        date of service: ISO text, ``datetime.date`` or a 
 code               yes        the CPT/HCPCS code as text (``"97110"``; read CSV files with
                               ``dtype={"code": str}``)
 payer              no         payer profile id; visit-level; default ``"medicare"``
-ytd_allowed        no         therapy spend so far this year (for KX); visit-level
+ytd_allowed        no         allowed therapy spend so far this year (for KX): the PT and
+                              SLP bucket; a mapping ``{"pt_slp": ..., "ot": ...}`` gives
+                              both buckets; visit-level
+ytd_allowed_ot     no         the same for the occupational-therapy bucket (Medicare has one
+                              KX threshold for PT and SLP together and one for OT); visit-level
 units              no         whole number >= 1; default 1
 minutes            no         timed minutes of the line
 modifiers          no         a list/tuple (``["GP", "59"]``) or text (``"GP,59"`` or
@@ -62,7 +66,7 @@ import attrs
 
 from ptcpt.errors import DataError, InvalidVisit
 from ptcpt.report import Severity
-from ptcpt.visit import Line, Visit, _show, _under
+from ptcpt.visit import Line, Visit, YtdAllowed, _money, _show, _under, _ytd_allowed
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -103,6 +107,7 @@ COLUMNS = (
     "date",
     "payer",
     "ytd_allowed",
+    "ytd_allowed_ot",
     "code",
     "units",
     "minutes",
@@ -113,7 +118,7 @@ COLUMNS = (
 )
 REQUIRED_COLUMNS = ("visit_id", "date", "code")
 #: Columns that describe the visit, not the line: one value per visit.
-VISIT_LEVEL_COLUMNS = ("date", "payer", "ytd_allowed")
+VISIT_LEVEL_COLUMNS = ("date", "payer", "ytd_allowed", "ytd_allowed_ot")
 _LINE_COLUMNS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
 _WHOLE_COLUMNS = frozenset({"units", "minutes", "group_size", "assistant_minutes"})
 
@@ -284,13 +289,20 @@ def _payer(value: Any) -> str:
     raise InvalidVisit("payer", f"must be a payer profile id as text such as 'medicare', got {_show(value)}")
 
 
-def _ytd(value: Any) -> Decimal | None:
-    from ptcpt.visit import _money
-
-    return _money(value)
+def _ytd(value: Any) -> Decimal | YtdAllowed | None:
+    return _ytd_allowed(value)
 
 
-_VISIT_PARSERS: dict[str, Callable[[Any], Any]] = {"date": _date, "payer": _payer, "ytd_allowed": _ytd}
+def _ytd_ot(value: Any) -> Decimal | None:
+    return _money(value, "ytd_allowed_ot")
+
+
+_VISIT_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "date": _date,
+    "payer": _payer,
+    "ytd_allowed": _ytd,
+    "ytd_allowed_ot": _ytd_ot,
+}
 
 
 def _modifiers(value: Any) -> Any:
@@ -479,6 +491,16 @@ def _build_visit(
         except InvalidVisit as exc:
             where = f"lines[{index}]" if numbers is None else f"line {numbers[index]}"
             raise _under(where, exc) from None
+    if "ytd_allowed_ot" in fields:
+        ot = fields.pop("ytd_allowed_ot")
+        pt_slp = fields.get("ytd_allowed")
+        if isinstance(pt_slp, YtdAllowed):
+            raise InvalidVisit(
+                "ytd_allowed_ot",
+                f"visit {_show_id(key)} gives its buckets as a mapping in ytd_allowed and in "
+                "ytd_allowed_ot: give the OT bucket in one place",
+            )
+        fields["ytd_allowed"] = YtdAllowed(pt_slp=pt_slp, ot=ot)
     try:
         return Visit(lines=lines, id=visit_id, **fields)
     except InvalidVisit as exc:
@@ -491,7 +513,8 @@ def visits_to_frame(visits: Iterable[Visit]) -> pd.DataFrame:
     """A frame of billed lines (the :func:`visits_from_frame` layout) from visits.
 
     Visit-level columns are repeated on every row; modifiers are tuples, dates
-    ``datetime64``, ``ytd_allowed`` exact ``Decimal`` objects. Visits without an id get
+    ``datetime64``, ``ytd_allowed`` (PT/SLP) and ``ytd_allowed_ot`` exact ``Decimal``
+    objects. Visits without an id get
     their position in ``visits`` as text, so their rows still group.
     """
     pandas = _pandas()
@@ -504,7 +527,8 @@ def visits_to_frame(visits: Iterable[Visit]) -> pd.DataFrame:
             columns["visit_id"].append(visit_id)
             columns["date"].append(visit.date)
             columns["payer"].append(visit.payer)
-            columns["ytd_allowed"].append(visit.ytd_allowed)
+            columns["ytd_allowed"].append(visit.ytd_for("pt_slp"))
+            columns["ytd_allowed_ot"].append(visit.ytd_for("ot"))
             columns["code"].append(line.code)
             columns["units"].append(line.units)
             columns["minutes"].append(line.minutes)
@@ -518,6 +542,7 @@ def visits_to_frame(visits: Iterable[Visit]) -> pd.DataFrame:
             "date": pandas.Series(pandas.to_datetime(columns["date"]), dtype="datetime64[ns]"),
             "payer": pandas.Series(columns["payer"], dtype=pandas.StringDtype()),
             "ytd_allowed": pandas.Series(columns["ytd_allowed"], dtype=object),
+            "ytd_allowed_ot": pandas.Series(columns["ytd_allowed_ot"], dtype=object),
             "code": pandas.Series(columns["code"], dtype=pandas.StringDtype()),
             "units": pandas.Series(columns["units"], dtype="int64"),
             "minutes": pandas.Series(columns["minutes"], dtype="Int64"),

@@ -1,7 +1,21 @@
-"""Payer profiles: how a payer counts units and whether Medicare's rules apply to it.
+"""Payer profiles: how a payer counts units and which families of rules apply to it.
 
-ptcpt ships three (``medicare``, ``medicaid``, ``commercial``) through its built-in
-payers plugin; plugins register more with ``ptcpt_register_payers``.
+ptcpt ships six through its built-in payers plugin (``medicare``, ``medicare_advantage``,
+``medicaid``, ``commercial``, ``workers_comp``, ``tricare``; ``data/SOURCES.md`` says
+what each assumes and on what source); plugins register more with
+``ptcpt_register_payers``. A profile answers, family by family, how ptcpt's rules apply:
+
+- ``unit_method``: Medicare's total-time method (``"cms"``) or CPT's per-code method
+  (``"ama"``);
+- ``ncci_edits``: Medicare's NCCI pair edits and MUEs as errors (the payer runs them),
+  as warnings ("Medicare's edit; this payer may differ") or not at all;
+- ``therapy_modifiers`` (GP/GO/GN, and the discipline they name), ``assistant_modifiers``
+  (CQ/CO) and ``kx_threshold`` (KX): on or off;
+- ``medicare_rules``: Medicare's own code policies (G0283 for 97014, bundled 97010,
+  non-covered dry needling) and payment hints;
+- which modifiers tell an NCCI edit a service was distinct (59 and X{EPSU}, and
+  anatomic modifiers where the payer's policy takes them);
+- ``pricing``: Medicare's fee schedule as the payer's, as a reference only, or none.
 """
 
 from __future__ import annotations
@@ -12,13 +26,57 @@ from typing import Any
 
 import attrs
 
-__all__ = ["UNIT_METHODS", "FeeSchedule", "PayerProfile"]
+__all__ = [
+    "ANATOMIC_MODIFIERS",
+    "DISTINCT_MODIFIERS",
+    "DISTINCT_POLICIES",
+    "EDIT_MODES",
+    "PRICING",
+    "UNIT_METHODS",
+    "X_MODIFIERS",
+    "FeeSchedule",
+    "PayerProfile",
+]
 
 #: "cms": total timed minutes set the units (Medicare's 8-minute rule);
 #: "ama": each code on its own minutes (CPT's midpoint rule, the "rule of eights").
 UNIT_METHODS = frozenset({"cms", "ama"})
+#: How Medicare's NCCI pair edits and MUEs apply to a payer: as errors (the payer runs
+#: them), as warnings (Medicare's edit; the payer may differ), or not at all.
+EDIT_MODES = ("error", "warning", "off")
+#: Which distinct-service modifiers a payer takes on the column 2 line of an NCCI pair:
+#: 59 or X{EPSU} ("any"), only the X{EPSU} subsets ("x-only": 59 alone is refused) or
+#: only 59 ("59-only": the X modifiers are refused).
+DISTINCT_POLICIES = ("any", "x-only", "59-only")
+#: What a payer's estimate is: Medicare's fee schedule as this payer's own ("medicare"),
+#: Medicare's fee schedule shown as a reference only ("reference"), or no estimate at all
+#: because the payer pays by a fee schedule ptcpt does not hold ("none").
+PRICING = ("medicare", "reference", "none")
+#: The X{EPSU} subsets of modifier 59 (CMS, from 2015; facts.md 5).
+X_MODIFIERS = frozenset({"XE", "XS", "XP", "XU"})
+#: Modifier 59 and its X{EPSU} subsets: a distinct service (facts.md 3 and 5).
+DISTINCT_MODIFIERS = frozenset({"59"}) | X_MODIFIERS
+#: Anatomic modifiers NCCI accepts as showing a different site (facts.md 3: "anatomic
+#: modifiers"): right and left, the fingers (FA, F1-F9) and the toes (TA, T1-T9).
+ANATOMIC_MODIFIERS = frozenset(
+    {"RT", "LT", "FA", "TA", *(f"F{n}" for n in range(1, 10)), *(f"T{n}" for n in range(1, 10))}
+)
 
 _PAYER_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+#: The settings a profile may flag as resting on an unconfirmed source.
+_SETTINGS = frozenset(
+    {
+        "unit_method",
+        "medicare_rules",
+        "ncci_edits",
+        "therapy_modifiers",
+        "assistant_modifiers",
+        "kx_threshold",
+        "distinct_modifiers",
+        "anatomic_modifiers",
+        "pricing",
+    }
+)
 
 
 def _payer_id(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
@@ -34,22 +92,112 @@ def _unit_method(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
         raise ValueError(f"{attribute.name}: must be 'cms' or 'ama', got {value!r}")
 
 
+def _one_of(choices: tuple[str, ...]) -> Any:
+    def check(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+        if value not in choices:
+            raise ValueError(f"{attribute.name}: must be one of {', '.join(choices)}, got {value!r}")
+
+    return check
+
+
+def _flag(_: Any, attribute: attrs.Attribute[bool], value: bool) -> None:
+    if not isinstance(value, bool):
+        raise ValueError(f"{attribute.name}: must be True or False, got {value!r}")
+
+
+def _edit_mode(value: Any) -> Any:
+    """True -> "error" and False -> "off", as profiles written before the modes said it."""
+    if value is True:
+        return "error"
+    if value is False:
+        return "off"
+    return value
+
+
+def _settings(_: Any, attribute: attrs.Attribute[tuple[str, ...]], value: tuple[str, ...]) -> None:
+    unknown = sorted(set(value) - _SETTINGS)
+    if unknown:
+        known = ", ".join(sorted(_SETTINGS))
+        raise ValueError(f"{attribute.name}: {unknown} are not settings (one of {known})")
+
+
+def _as_tuple(value: Any) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _like_medicare(profile: PayerProfile) -> bool:
+    return profile.medicare_rules
+
+
 @attrs.frozen
 class PayerProfile:
-    """What ptcpt needs to know about a payer to check a visit for it.
+    """What ptcpt needs to know about a payer to check and price a visit for it.
 
-    ``medicare_rules`` switches on the rules that follow Medicare policy (KX, CQ de
-    minimis, G0283 for unattended e-stim, bundled 97010, ...). ``ncci_edits`` says
-    whether the payer runs NCCI pair edits and MUEs (most do; CMS's files are the
-    reference).
+    Settings left out follow ``medicare_rules``: a profile with Medicare's rules takes
+    Medicare's NCCI edits as errors, GP/GO/GN, CQ/CO and KX, and Medicare's fee
+    schedule; one without them gets Medicare's edits as warnings, none of those modifier
+    rules, and Medicare's fee schedule shown as a reference. ``ncci_edits`` also takes
+    True (``"error"``) or False (``"off"``). ``unconfirmed`` names the settings whose
+    source is unconfirmed; ``source`` says where the profile comes from.
     """
 
     id: str = attrs.field(validator=_payer_id)
     name: str
     unit_method: str = attrs.field(default="cms", validator=_unit_method)
-    medicare_rules: bool = False
-    ncci_edits: bool = True
+    medicare_rules: bool = attrs.field(default=False, validator=_flag)
+    ncci_edits: str = attrs.field(
+        default=attrs.Factory(lambda self: "error" if self.medicare_rules else "warning", takes_self=True),
+        converter=_edit_mode,
+        validator=_one_of(EDIT_MODES),
+    )
     description: str = ""
+    therapy_modifiers: bool = attrs.field(
+        default=attrs.Factory(_like_medicare, takes_self=True), validator=_flag
+    )
+    assistant_modifiers: bool = attrs.field(
+        default=attrs.Factory(_like_medicare, takes_self=True), validator=_flag
+    )
+    kx_threshold: bool = attrs.field(default=attrs.Factory(_like_medicare, takes_self=True), validator=_flag)
+    distinct_modifiers: str = attrs.field(default="any", validator=_one_of(DISTINCT_POLICIES))
+    anatomic_modifiers: bool = attrs.field(default=True, validator=_flag)
+    pricing: str = attrs.field(
+        default=attrs.Factory(
+            lambda self: "medicare" if self.medicare_rules else "reference", takes_self=True
+        ),
+        validator=_one_of(PRICING),
+    )
+    source: str = ""
+    unconfirmed: tuple[str, ...] = attrs.field(default=(), converter=_as_tuple, validator=_settings)
+    _ncci_modifiers: frozenset[str] = attrs.field(init=False, eq=False, hash=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        accepted = {
+            "any": DISTINCT_MODIFIERS,
+            "x-only": X_MODIFIERS,
+            "59-only": frozenset({"59"}),
+        }[self.distinct_modifiers]
+        if self.anatomic_modifiers:
+            accepted = accepted | ANATOMIC_MODIFIERS
+        object.__setattr__(self, "_ncci_modifiers", accepted)
+
+    @property
+    def ncci_modifiers(self) -> frozenset[str]:
+        """The modifiers this payer takes on an NCCI column 2 line as a distinct service."""
+        return self._ncci_modifiers
+
+    @property
+    def edit_severity(self) -> str | None:
+        """The severity Medicare's NCCI and MUE findings take for this payer (None: off)."""
+        return None if self.ncci_edits == "off" else self.ncci_edits
+
+    @property
+    def edit_caveat(self) -> str:
+        """What an NCCI/MUE message adds for a payer that may not run Medicare's edits."""
+        return "" if self.ncci_edits == "error" else "; Medicare's edit, and this payer may differ"
+
+    def is_unconfirmed(self, setting: str) -> bool:
+        """True when the profile's ``setting`` rests on an unconfirmed source."""
+        return setting in self.unconfirmed
 
 
 def _decimal(value: Any) -> Decimal:

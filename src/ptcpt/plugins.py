@@ -65,6 +65,7 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "ptcpt.sessions": "ptcpt.default_plugins.sessions",
     "ptcpt.hints": "ptcpt.default_plugins.hints",
     "ptcpt.descriptions": "ptcpt.default_plugins.descriptions",
+    "ptcpt.data": "ptcpt.default_plugins.data",
 }
 
 

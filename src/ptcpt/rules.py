@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ptcpt.report import Finding, Hint, Severity
+from ptcpt.report import Correction, Finding, Hint, Severity
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -123,7 +123,9 @@ class RuleContext:
     __slots__ = (
         "_classifier",
         "_codes",
+        "_errors_if",
         "_estimated",
+        "_known_errors",
         "_memo",
         "_plan",
         "_plugin",
@@ -165,6 +167,9 @@ class RuleContext:
         self._memo: dict[str, Any] = {}
         self._classifier = classifier
         self._statuses: tuple[str | None, ...] | None = None
+        self._errors_if: Callable[[Visit, PayerProfile, Sequence[Line]], tuple[Finding, ...]] | None = None
+        #: The visit's own validation findings, once the engine has them (errors_if of its lines).
+        self._known_errors: tuple[Finding, ...] | None = None
 
     # -- what a rule reads ---------------------------------------------------------------
     @property
@@ -196,6 +201,25 @@ class RuleContext:
 
             return default_classifier()
         return self._classifier()
+
+    def errors_if(self, lines: Sequence[Line]) -> tuple[Finding, ...]:
+        """The errors the validation rules would report if this visit billed ``lines``.
+
+        How a hint makes sure what it suggests breaks no rule: a hint that finds more
+        units supported asks whether billing them would raise an MUE, a KX or any other
+        error, plugins' rules included. Available to hint rules (validation rules run
+        before it is set, and get an empty answer); the answer is one finding per problem.
+        """
+        check = self._errors_if
+        if check is None:
+            return ()
+        known = self._known_errors
+        if known is not None:
+            billed = self._visit.lines
+            if lines is billed or tuple(lines) == billed:
+                # The check already ran these rules on these lines.
+                return tuple(f for f in known if f.severity is Severity.ERROR)
+        return check(self._visit, self.payer, lines)
 
     def shared(self, key: str, compute: Callable[[], T]) -> T:
         """A value computed once per check and shared by the rules that need it.
@@ -257,34 +281,60 @@ class RuleContext:
         line: int | None = None,
         fix: str | None = None,
         code: str | None = None,
+        problem: str | None = None,
+        corrections: Iterable[Correction] = (),
     ) -> Finding:
+        """A finding of any severity. ``problem`` keys what it reports, so the engine can
+        keep one finding when several rules report the same problem (see
+        :class:`~ptcpt.report.Finding`); ``corrections`` say what it means for payment."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, severity, message, line, code, fix, self._plugin)
+        fixes = corrections if type(corrections) is tuple else tuple(corrections)
+        return Finding(self._rule, severity, message, line, code, fix, self._plugin, problem, fixes)
 
     def error(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
+        corrections: Iterable[Correction] = (),
     ) -> Finding:
         """A problem that stops the line from being billed as it stands."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin)
+        fixes = corrections if type(corrections) is tuple else tuple(corrections)
+        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin, problem, fixes)
 
     def warning(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
     ) -> Finding:
         """Something that needs a human look before the claim goes out."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin)
+        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin, problem)
 
     def info(
-        self, message: str, *, line: int | None = None, fix: str | None = None, code: str | None = None
+        self,
+        message: str,
+        *,
+        line: int | None = None,
+        fix: str | None = None,
+        code: str | None = None,
+        problem: str | None = None,
     ) -> Finding:
         """Context worth knowing; never blocks a claim."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin)
+        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin, problem)
 
     def hint(
         self, message: str, *, line: int | None = None, amount: Decimal | None = None, code: str | None = None

@@ -33,6 +33,7 @@ from ptcpt.visit import (
     PAYER_PATTERN,
     Line,
     Visit,
+    YtdAllowed,
     _show,
     _under,
 )
@@ -165,6 +166,9 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             "by_code": dict(units.items()),
         },
         "estimate": None if estimate is None else estimate_to_dict(estimate),
+        "corrected_estimate": None
+        if report.corrected_estimate is None
+        else estimate_to_dict(report.corrected_estimate),
     }
 
 
@@ -230,8 +234,21 @@ def report_to_json(report: Report) -> str:
         )
     estimate = report.estimate
     if estimate is None:
-        parts.append("null}")
+        parts.append("null")
+    else:
+        _estimate_json(estimate, parts)
+    corrected = report.corrected_estimate
+    if corrected is None:
+        parts.append(',"corrected_estimate":null}')
         return "".join(parts)
+    parts.append(',"corrected_estimate":')
+    _estimate_json(corrected, parts)
+    parts.append("}")
+    return "".join(parts)
+
+
+def _estimate_json(estimate: Estimate, parts: list[str]) -> None:
+    """The compact JSON of an estimate, appended to ``parts`` (as estimate_to_dict dumps it)."""
     parts.append(
         f'{{"on":"{estimate.on.isoformat()}","total":"{estimate.total!s}",'
         f'"full_total":"{estimate.full_total!s}","mppr_total":"{estimate.mppr_total!s}",'
@@ -255,8 +272,7 @@ def report_to_json(report: Report) -> str:
             ]
         )
     )
-    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}}}')
-    return "".join(parts)
+    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}')
 
 
 def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:
@@ -465,7 +481,8 @@ def visit_from_dict(data: Any) -> Visit:
     """Build a :class:`~ptcpt.visit.Visit` from plain data such as parsed JSON.
 
     ``date`` is ISO text (``"2025-03-12"``) or a ``datetime.date``; ``lines`` a
-    non-empty list of objects; ``ytd_allowed`` a number or plain decimal text. Codes must
+    non-empty list of objects; ``ytd_allowed`` a number or plain decimal text (the PT/SLP
+    KX bucket) or an object of buckets, ``{"pt_slp": ..., "ot": ...}``. Codes must
     be upper case as billed; modifiers may be lower case (they are upper-cased). Anything
     else raises
     :class:`~ptcpt.errors.InvalidVisit` naming the path, e.g. ``lines[0].colour``.
@@ -501,8 +518,20 @@ def _line_to_dict(line: Line) -> dict[str, Any]:
     }
 
 
+def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | None] | None:
+    if value is None:
+        return None
+    if isinstance(value, YtdAllowed):
+        return {
+            bucket: None if amount is None else format(amount, "f")
+            for bucket, amount in (("pt_slp", value.pt_slp), ("ot", value.ot))
+        }
+    return format(value, "f")
+
+
 def visit_to_dict(visit: Visit) -> dict[str, Any]:
-    """A JSON-ready dict of every field; ``ytd_allowed`` is decimal text, exact to the cent.
+    """A JSON-ready dict of every field; ``ytd_allowed`` is decimal text, exact to the cent
+    (an object of decimal texts when the visit gives KX buckets).
 
     ``visit_from_dict(visit_to_dict(v)) == v`` for every visit.
     """
@@ -510,7 +539,7 @@ def visit_to_dict(visit: Visit) -> dict[str, Any]:
         "date": visit.date.isoformat(),
         "payer": visit.payer,
         "id": visit.id,
-        "ytd_allowed": None if visit.ytd_allowed is None else format(visit.ytd_allowed, "f"),
+        "ytd_allowed": _ytd_to_json(visit.ytd_allowed),
         "lines": [_line_to_dict(line) for line in visit.lines],
     }
 
@@ -551,6 +580,10 @@ def visit_json_schema() -> dict[str, Any]:
     calendar (``2024-02-30``) and that ``assistant_minutes`` does not exceed ``minutes``.
     """
     whole_minutes = {"type": "integer", "minimum": 0, "maximum": MAX_MINUTES}
+    amount: list[dict[str, Any]] = [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\+?[0-9]+(\.[0-9]+)?$"},
+    ]
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "urn:ptcpt:schema:visit:1",
@@ -589,11 +622,22 @@ def visit_json_schema() -> dict[str, Any]:
                 "maxLength": MAX_ID_LENGTH,
             },
             "ytd_allowed": {
-                "description": "Allowed therapy spend so far this year (for Medicare's KX threshold).",
+                "description": (
+                    "Allowed therapy spend so far this year (for Medicare's KX threshold): a "
+                    "number is the PT/SLP bucket; an object gives each bucket, pt_slp "
+                    "(physical therapy and speech-language pathology) and ot."
+                ),
                 "anyOf": [
-                    {"type": "number", "minimum": 0},
-                    {"type": "string", "pattern": r"^\+?[0-9]+(\.[0-9]+)?$"},
+                    *amount,
                     {"type": "null"},
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {
+                            "pt_slp": {"anyOf": [*amount, {"type": "null"}]},
+                            "ot": {"anyOf": [*amount, {"type": "null"}]},
+                        },
+                    },
                 ],
             },
         },

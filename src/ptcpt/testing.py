@@ -14,6 +14,7 @@ what else happens to be installed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +63,12 @@ def make_visit(
     date: dt.date | str = "2025-03-12",
     payer: str = "medicare",
     id: str | None = None,
-    ytd_allowed: Decimal | str | int | None = None,
+    ytd_allowed: Decimal | str | int | Mapping[str, Any] | None = None,
 ) -> Visit:
-    """A Visit from short line specs: ``"97110"``, ``("97110", 2, 30, ["GP"])`` or a dict."""
+    """A Visit from short line specs: ``"97110"``, ``("97110", 2, 30, ["GP"])`` or a dict.
+
+    ``ytd_allowed`` is an amount (the PT/SLP KX bucket) or ``{"pt_slp": ..., "ot": ...}``.
+    """
     from ptcpt.visit import Visit
 
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
@@ -73,7 +77,9 @@ def make_visit(
         lines=tuple(_line(spec) for spec in lines),
         payer=payer,
         id=id,
-        ytd_allowed=None if ytd_allowed is None else Decimal(str(ytd_allowed)),
+        ytd_allowed=ytd_allowed
+        if ytd_allowed is None or isinstance(ytd_allowed, Mapping)
+        else Decimal(str(ytd_allowed)),
     )
 
 

@@ -18,6 +18,7 @@ import datetime as dt
 import math
 import operator
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -27,12 +28,14 @@ from ptcpt.codes import is_code_shaped
 from ptcpt.errors import InvalidVisit
 
 __all__ = [
+    "KX_BUCKETS",
     "MAX_ID_LENGTH",
     "MAX_MINUTES",
     "MAX_UNITS",
     "PAYER_PATTERN",
     "Line",
     "Visit",
+    "YtdAllowed",
 ]
 
 #: A day has 1440 minutes; more on one line means a typo or several days on one line.
@@ -247,7 +250,7 @@ def _visit_id(value: Any) -> str | None:
     raise InvalidVisit("id", f"must be 1 to {MAX_ID_LENGTH} characters with no whitespace, got {got}")
 
 
-def _money(value: Any) -> Decimal | None:
+def _money(value: Any, path: str = "ytd_allowed") -> Decimal | None:
     """A non-negative, finite Decimal from a Decimal, int, plain decimal text or finite float."""
     wanted = "must be a decimal amount >= 0 such as '1250.00'"
     if value is None:
@@ -255,25 +258,66 @@ def _money(value: Any) -> Decimal | None:
     if isinstance(value, Decimal):
         amount = value
     elif isinstance(value, bool):
-        raise InvalidVisit("ytd_allowed", f"{wanted}, got {value!r}")
+        raise InvalidVisit(path, f"{wanted}, got {value!r}")
     elif isinstance(value, int):
         amount = Decimal(value)
     elif isinstance(value, float):
         if not math.isfinite(value):
-            raise InvalidVisit("ytd_allowed", f"{wanted}, got {value!r}")
+            raise InvalidVisit(path, f"{wanted}, got {value!r}")
         amount = Decimal(repr(value))  # the shortest text that round-trips: 0.1 -> 0.1
     elif isinstance(value, str):
         if not _DECIMAL_TEXT.fullmatch(value):
-            raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}")
+            raise InvalidVisit(path, f"{wanted}, got {_show(value)}")
         try:
             amount = Decimal(value)
         except InvalidOperation:  # pragma: no cover - the pattern admits only valid text
-            raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}") from None
+            raise InvalidVisit(path, f"{wanted}, got {_show(value)}") from None
     else:
-        raise InvalidVisit("ytd_allowed", f"{wanted}, got {_show(value)}")
+        raise InvalidVisit(path, f"{wanted}, got {_show(value)}")
     if not amount.is_finite() or amount < 0:
-        raise InvalidVisit("ytd_allowed", f"{wanted}, got {amount}")
+        raise InvalidVisit(path, f"{wanted}, got {amount}")
     return amount.copy_abs() if amount.is_signed() else amount  # -0.00 -> 0.00
+
+
+#: Medicare's KX threshold buckets: physical therapy and speech-language pathology
+#: together, occupational therapy apart (facts.md 5).
+KX_BUCKETS = ("pt_slp", "ot")
+
+
+def _pt_slp_money(value: Any) -> Decimal | None:
+    return _money(value, "ytd_allowed.pt_slp")
+
+
+def _ot_money(value: Any) -> Decimal | None:
+    return _money(value, "ytd_allowed.ot")
+
+
+@attrs.frozen(kw_only=True)
+class YtdAllowed:
+    """A patient's allowed therapy spend so far this year, per KX threshold bucket.
+
+    Since 2018 Medicare has one threshold for PT and SLP together and one for OT (facts.md
+    5), so a GO line is tested against OT spend. A bucket left None is not known.
+    """
+
+    pt_slp: Decimal | None = attrs.field(default=None, converter=_pt_slp_money)
+    ot: Decimal | None = attrs.field(default=None, converter=_ot_money)
+
+
+def _ytd_allowed(value: Any) -> Decimal | YtdAllowed | None:
+    """A number (the PT/SLP bucket, as before buckets existed) or a mapping of buckets."""
+    if isinstance(value, YtdAllowed):
+        return value
+    if isinstance(value, Mapping):
+        unknown = sorted(str(k) for k in value if k not in KX_BUCKETS)
+        if unknown:
+            raise InvalidVisit(
+                f"ytd_allowed.{unknown[0]}",
+                "not a KX bucket: use 'pt_slp' (physical therapy and speech-language pathology) "
+                "and 'ot' (occupational therapy)",
+            )
+        return YtdAllowed(**{str(k): v for k, v in value.items()})
+    return _money(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -283,11 +327,25 @@ class Visit:
     ``payer`` names a payer profile (``"medicare"``, ``"medicaid"``, ``"commercial"``
     or one a plugin registers); only its shape is checked here, whether it exists is the
     rule engine's question. ``ytd_allowed`` is the patient's allowed therapy spend so far
-    this year, which Medicare's KX threshold needs. ``id`` is the caller's opaque key.
+    this year, which Medicare's KX threshold needs: a number (the PT/SLP bucket) or a
+    mapping ``{"pt_slp": ..., "ot": ...}`` (a :class:`YtdAllowed`), read with
+    :meth:`ytd_for`. ``id`` is the caller's opaque key.
     """
 
     date: dt.date = attrs.field(converter=_date)
     lines: tuple[Line, ...] = attrs.field(converter=_lines)
     payer: str = attrs.field(default="medicare", converter=_payer)
     id: str | None = attrs.field(default=None, converter=_visit_id)
-    ytd_allowed: Decimal | None = attrs.field(default=None, converter=_money)
+    ytd_allowed: Decimal | YtdAllowed | None = attrs.field(default=None, converter=_ytd_allowed)
+
+    def ytd_for(self, bucket: str) -> Decimal | None:
+        """The allowed spend so far this year in one KX bucket, ``"pt_slp"`` or ``"ot"``.
+
+        A plain number is the PT/SLP bucket; the OT bucket is then unknown (None).
+        """
+        if bucket not in KX_BUCKETS:
+            raise ValueError(f"bucket must be 'pt_slp' or 'ot', got {bucket!r}")
+        value = self.ytd_allowed
+        if isinstance(value, YtdAllowed):
+            return value.pt_slp if bucket == "pt_slp" else value.ot
+        return value if bucket == "pt_slp" else None

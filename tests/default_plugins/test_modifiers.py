@@ -145,3 +145,44 @@ def test_unconfirmed_thresholds_say_so() -> None:
     report = kx("5000", ["GP"], "2025-06-01")
     assert "unconfirmed" in report.findings[0].message
     assert "unconfirmed" not in kx("5000", ["GP"], "2024-06-01").findings[0].message
+
+
+# -- KX by discipline bucket (issue 13): PT and SLP together, OT apart ------------------------
+def bucket_visit(ytd: object, *lines: tuple[str, int, int, list[str]]) -> Report:
+    return CHECKER.check(make_visit(*lines, date="2025-06-02", ytd_allowed=ytd))
+
+
+def test_a_go_line_is_tested_against_ot_spend_not_pt_spend() -> None:
+    pt_heavy = {"pt_slp": "2400.00", "ot": "100.00"}
+    report = bucket_visit(pt_heavy, ("97110", 1, 15, ["GP"]), ("97530", 1, 15, ["GO"]))
+    assert found(report, "modifier.kx-missing") == [(0, Severity.ERROR)]
+    assert "physical therapy and speech-language pathology spend" in report.findings[0].message
+    ot_heavy = {"pt_slp": "100.00", "ot": "2400.00"}
+    report = bucket_visit(ot_heavy, ("97110", 1, 15, ["GP"]), ("97530", 1, 15, ["GO"]))
+    assert found(report, "modifier.kx-missing") == [(1, Severity.ERROR)]
+    assert "occupational therapy spend" in report.findings[0].message
+
+
+def test_a_plain_number_is_the_pt_slp_bucket_and_leaves_ot_unknown() -> None:
+    report = bucket_visit("2400.00", ("97110", 1, 15, ["GP"]), ("97530", 1, 15, ["GO"]))
+    assert found(report, "modifier.kx-missing") == [(0, Severity.ERROR)]
+    report = bucket_visit("2400.00", ("97530", 1, 15, ["GO"]))
+    assert found(report, "modifier.kx-missing") == []
+
+
+def test_speech_counts_with_physical_therapy() -> None:
+    report = bucket_visit({"pt_slp": "2400.00"}, ("97129", 1, 15, ["GN"]))
+    assert found(report, "modifier.kx-missing") == [(0, Severity.ERROR)]
+
+
+def test_each_bucket_adds_only_its_own_lines_of_this_visit() -> None:
+    # $2,390 of OT so far: this visit's $28.79 of PT does not push OT over $2,410.
+    report = bucket_visit({"pt_slp": "0", "ot": "2390.00"}, ("97110", 1, 15, ["GP"]), ("97535", 1, 8, ["GO"]))
+    assert (
+        found(report, "modifier.kx-missing") == [(1, Severity.ERROR)]
+        or found(report, "modifier.kx-missing") == []
+    )
+    ot_line = CHECKER.check(make_visit(("97535", 1, 8, ["GO"]), date="2025-06-02")).estimate
+    assert ot_line is not None
+    expected = [] if Decimal("2390.00") + ot_line.total <= Decimal("2410") else [(1, Severity.ERROR)]
+    assert found(report, "modifier.kx-missing") == expected

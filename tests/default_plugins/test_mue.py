@@ -46,7 +46,7 @@ def test_line_limits_count_each_line_on_its_own() -> None:
 
 
 def test_mai_2_is_called_absolute_and_mai_3_appealable() -> None:
-    absolute = CHECKER.check(make_visit(("97161", 2, None, ["GP"])))
+    absolute = CHECKER.check(make_visit(("97545", 2, 240, ["GP"])))  # work hardening: MUE 1, MAI 2
     clinical = CHECKER.check(make_visit(("97110", 7, 105, ["GP"])))
     assert "cannot be appealed" in next(f.message for f in absolute.findings if f.rule == "mue.exceeded")
     assert "appealed with records" in next(f.message for f in clinical.findings if f.rule == "mue.exceeded")
@@ -75,5 +75,9 @@ def test_mue_zero_of_a_bundled_or_invalid_code_is_left_to_payer_policy() -> None
     assert mue_lines(CHECKER.check(make_visit(("97014", 1), payer="commercial"))) == []
 
 
-def test_mue_zero_of_another_code_applies_to_every_payer_running_ncci() -> None:
-    assert mue_lines(CHECKER.check(make_visit(("97169", 1), payer="medicaid"))) == [0]
+def test_mue_zero_is_medicares_coverage_not_a_limit_for_payers_that_may_pay_the_code() -> None:
+    # An athletic-trainer evaluation (97169) has an MUE of 0 for Medicare practitioners;
+    # many commercial plans pay it, so for them it is no reason to "not bill".
+    for payer in ("medicaid", "commercial", "workers_comp", "tricare"):
+        assert mue_lines(CHECKER.check(make_visit(("97169", 1), payer=payer))) == [], payer
+    assert mue_lines(CHECKER.check(make_visit(("97169", 1, None, ["GP"]), payer="medicare_advantage"))) == [0]

@@ -85,7 +85,8 @@ def test_one_code_on_several_lines_is_not_a_pair_with_itself() -> None:
 def test_time_blocks_hint_needs_two_timed_codes_and_a_modifier() -> None:
     timed = make_visit(("97113", 1, 15, ["GP"]), ("97110", 1, 15, ["GP", "59"]))
     assert lines_of(CHECKER.check(timed), "hint.time-blocks") == [1]
-    untimed_column1 = make_visit(("97150", 1, None, ["GP"]), ("97110", 1, 15, ["GP", "59"]))
+    # A supervised modality (97012, untimed) may overlap other services: no time blocks.
+    untimed_column1 = make_visit(("97012", 1, None, ["GP"]), ("97140", 1, 15, ["GP", "59"]))
     assert "hint.time-blocks" not in CHECKER.check(untimed_column1).rules_fired()
     no_modifier = make_visit(("97113", 1, 15, ["GP"]), ("97110", 1, 15, ["GP"]))
     assert "hint.time-blocks" not in CHECKER.check(no_modifier).rules_fired()
@@ -101,3 +102,17 @@ def test_message_names_the_pair_and_the_fix() -> None:
     finding = next(f for f in report.findings if f.rule == "ncci.ptp")
     assert "97150/97110" in finding.message and finding.code == "97110"
     assert finding.fix is not None and "59" in finding.fix
+
+
+@pytest.mark.parametrize("modifier", ["59", "XU", "XS"])
+def test_group_therapy_beside_one_on_one_care_needs_separate_time_periods(modifier: str) -> None:
+    # 97150 is untimed, but NCCI's condition for it is the same as for two timed codes
+    # (issue 13 item 7): the one-on-one minutes must lie outside the group session.
+    visit = make_visit(
+        {"code": "97150", "modifiers": ("GP",), "group_size": 4}, ("97110", 2, 30, ["GP", modifier])
+    )
+    report = CHECKER.check(visit)
+    assert lines_of(report, "hint.time-blocks") == [1]
+    hint = next(h for h in report.hints if h.rule == "hint.time-blocks")
+    assert "separate time periods" in hint.message and "group" in hint.message
+    assert hint.amount is None

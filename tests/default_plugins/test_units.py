@@ -45,3 +45,27 @@ def test_untimed_codes_billed_twice(code: str) -> None:
 
 def test_untimed_add_on_codes_may_have_several_units() -> None:
     assert "units.untimed-multiple" not in fired(("97597", 1), ("97598", 3))
+
+
+def test_97129_billed_three_times_for_40_minutes_is_97129_once_and_97130_twice() -> None:
+    report = CHECKER.check(make_visit(("97129", 3, 40, ["GP"])))
+    assert report.units is not None and dict(report.units) == {"97129": 1, "97130": 2}
+    found = [f for f in report.findings if f.rule == "units.mismatch"]
+    assert len(found) == 1 and found[0].line == 0
+    assert "97129 is the first unit of the service" in found[0].message
+    assert found[0].fix is not None and "bill 97129 x1 and 97130 x2" in found[0].fix
+    assert "97129 and 97130 are one service (40 min)" in report.summary()
+
+
+def test_97129_once_and_97130_twice_with_the_minutes_split_is_clean() -> None:
+    report = CHECKER.check(make_visit(("97129", 1, 15, ["GP"]), ("97130", 2, 25, ["GP"])))
+    assert "units.mismatch" not in report.rules_fired()
+    assert "mue.exceeded" not in report.rules_fired()
+    assert report.units is not None and dict(report.units) == {"97129": 1, "97130": 2}
+
+
+def test_acupuncture_follows_its_own_add_on() -> None:
+    report = CHECKER.check(make_visit(("97810", 1, 15), ("97811", 2, 25), payer="commercial"))
+    assert "units.mismatch" not in report.rules_fired()
+    report = CHECKER.check(make_visit(("97810", 3, 40), payer="commercial"))
+    assert "units.mismatch" in report.rules_fired()

@@ -159,7 +159,7 @@ def _rtm_supply(features: Concepts, tokens: Tokens) -> str | None:
     if features.get("rtm:respiratory"):
         return "98984" if short else "98976"
     if features.get("rtm:cbt"):
-        return "98978"
+        return None  # the CBT device supply (98978) is not a physical-therapy service
     if days:
         return "98985" if short else "98977"
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -26,7 +27,13 @@ def unknown_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 if close
                 else ("check the code against the current CPT/HCPCS code set")
             )
-            yield ctx.error(f"{line.code} is not a code ptcpt knows for physical therapy", line=i, fix=fix)
+            yield ctx.error(
+                f"{line.code} is not a code ptcpt knows for physical therapy",
+                line=i,
+                fix=fix,
+                problem=f"line:{i}:code",
+                corrections=(Correction(i, None, denied=True),),
+            )
 
 
 @rule("code.deleted", kind="validation")
@@ -37,12 +44,18 @@ def deleted_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             continue
         current = ctx.catalog.replacements(code.code, ctx.date)
         use = ", ".join(c.code for c in current)
+        units = visit.lines[i].units
+        # One replacement is the same service under its new code; several (97001 ->
+        # 97161/97162/97163) are a choice only the note can make.
+        fixed = Correction(i, units, denied=True, code=current[0].code) if len(current) == 1 else None
         yield ctx.error(
             f"{code.code} was deleted on {code.deleted.isoformat()}, before this date of service",
             line=i,
             fix=f"bill {use} instead, as the documentation supports"
             if use
             else "choose the current code the documentation supports",
+            problem=f"line:{i}:code",
+            corrections=(fixed or Correction(i, None, denied=True),),
         )
 
 
@@ -55,6 +68,8 @@ def not_yet_effective(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"{code.code} takes effect on {code.effective.isoformat()}, after this date of service",
                 line=i,
                 fix="use the code in force on the date of service",
+                problem=f"line:{i}:code",
+                corrections=(Correction(i, None, denied=True),),
             )
 
 

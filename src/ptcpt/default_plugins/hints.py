@@ -6,6 +6,7 @@ documentation does not support, and reductions are reported as readily as revenu
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,9 @@ from ptcpt.hookspecs import hookimpl
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
 
-    from ptcpt.report import Hint
+    from ptcpt.report import Finding, Hint
     from ptcpt.visit import Visit
 
 _CENT = Decimal("0.01")
@@ -25,7 +26,7 @@ _CENT = Decimal("0.01")
 
 @rule("hint.units-available", kind="hint")
 def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
-    """Minutes support more units than were billed."""
+    """Minutes support more units than were billed, and billing them breaks no rule."""
     plan = ctx.units
     if plan is None:
         return
@@ -34,19 +35,28 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
         if line.code in plan:
             units, first, complete = billed.get(line.code, (0, i, True))
             billed[line.code] = (units + line.units, first, complete and line.minutes is not None)
-    minutes = dict(plan.minutes)
     fired = False
     for code, (units, first, complete) in billed.items():
         low, _high = plan.bounds(code)
         if not complete or units >= low:
             continue
-        fired = True
+        fired = True  # the minutes support more, whether or not more can be billed
+        target, limit = _billable(visit, ctx, code, first, units, low)
+        supported = (
+            f"{code}: {plan.minutes_for(code)} timed minutes support {low} unit(s) under the "
+            f"payer's method but {units} are billed"
+        )
+        if target <= units:
+            if limit.startswith(_BREAKS):
+                # Say why, without a figure that would lead into the error.
+                yield ctx.hint(f"{supported}; {limit}: settle that first", line=first)
+            continue  # the MUE leaves nothing to add
+        capped = f"; {limit}, so at most {target} can be billed" if target < low else ""
         yield ctx.hint(
-            f"{code}: {minutes[code]} timed minutes support {low} unit(s) under the payer's "
-            f"method but {units} are billed; if the note documents that time as skilled, "
-            f"one-on-one {code}, check the units{_unconfirmed(ctx)}",
+            f"{supported}{capped}; if the note documents that time as skilled, one-on-one "
+            f"{code}, check the units{_unconfirmed(ctx)}",
             line=first,
-            amount=_unit_amount(visit, ctx, first, low - units),
+            amount=_unit_amount(visit, ctx, first, target - units),
         )
     if fired or not all(complete for _, _, complete in billed.values()):
         return
@@ -56,16 +66,71 @@ def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     billed_total = sum(units for units, _, _ in billed.values())
     if billed_total < plan.total:
         tied = [code for code in plan.tied() if code in billed]
-        at: int | None = billed[tied[0]][1] if tied else None
+        # Only codes that can take the unit without breaking a rule are offered.
+        open_codes = [c for c in tied if _can_add_one(visit, ctx, c, billed[c])]
+        if tied and not open_codes:
+            return
+        at: int | None = billed[open_codes[0]][1] if open_codes else None
         yield ctx.hint(
             f"{plan.total_minutes} timed minutes support {plan.total} unit(s) in all under the "
             f"payer's method but {billed_total} are billed"
-            + (f"; CMS leaves the choice among {', '.join(tied)} to you" if tied else "")
+            + _choice(open_codes, tied)
             + f"; if the note documents that time as skilled, one-on-one care, check the units"
             f"{_unconfirmed(ctx)}",
             line=at,
             amount=None if at is None else _unit_amount(visit, ctx, at, 1),
         )
+
+
+_BREAKS = "billing more would break"
+
+
+def _choice(open_codes: list[str], tied: list[str]) -> str:
+    """Which tied codes may take the visit's missing unit."""
+    if len(open_codes) > 1:
+        return f"; CMS leaves the choice among {', '.join(open_codes)} to you"
+    if open_codes:
+        closed = ", ".join(c for c in tied if c not in open_codes)
+        return f"; of the tied codes only {open_codes[0]} can take it ({closed} would break a rule)"
+    return ""
+
+
+def _can_add_one(visit: Visit, ctx: RuleContext, code: str, billed: tuple[int, int, bool]) -> bool:
+    units, line, _ = billed
+    return _billable(visit, ctx, code, line, units, units + 1)[0] > units
+
+
+def _billable(
+    visit: Visit, ctx: RuleContext, code: str, line: int, units: int, wanted: int
+) -> tuple[int, str]:
+    """How many units of ``code`` (now ``units``, wanted ``wanted``) can be billed without a
+    new error: capped by its MUE, then checked against every validation rule by billing
+    the extra units on ``line``. Returns the units and, when capped, why."""
+    target, why = wanted, ""
+    limit = ctx.tables.mue(code) if ctx.payer.edit_severity is not None else None
+    if limit is not None:
+        # A per-day limit counts every line of the code; a per-line one this line's units.
+        most = limit.mue if limit.per_day else units - visit.lines[line].units + limit.mue
+        if most < target:
+            per = "day" if limit.per_day else "line"
+            target, why = max(most, units), f"its MUE allows {limit.mue} a {per}"
+    if target <= units:
+        return units, why
+    before = ctx.shared("ptcpt.hints.errors", lambda: _error_keys(ctx.errors_if(visit.lines)))
+    while target > units:
+        lines = list(visit.lines)
+        lines[line] = attrs.evolve(lines[line], units=lines[line].units + target - units)
+        new = _error_keys(ctx.errors_if(lines)) - before
+        if not new:
+            break
+        why = f"{_BREAKS} {', '.join(sorted({rule for rule, _ in new}))}"
+        target -= 1
+    return target, why
+
+
+def _error_keys(findings: Iterable[Finding]) -> set[tuple[str, int | None]]:
+    """Errors as (rule, line), the rules merged into them included."""
+    return {(rule, f.line) for f in findings for rule in (f.rule, *f.also)}
 
 
 def _unconfirmed(ctx: RuleContext) -> str:
@@ -103,15 +168,23 @@ def mppr(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     if estimate is None:
         return
     reduction = sum((line.mppr_reduction for line in estimate.lines), Decimal(0))
+    if reduction <= 0:
+        return
     rate = ctx.tables.mppr_rate(ctx.date)
-    if reduction > 0 and rate is not None:
+    if rate is not None:
         yield ctx.hint(
             f"Medicare's multiple procedure payment reduction lowers this visit by "
             f"${reduction:.2f}: the practice-expense part of every 'always therapy' unit after "
-            f"the highest-priced one is paid at {1 - rate:.0%}; no billing change is needed or "
-            f"possible{_unconfirmed(ctx)}",
+            f"the highest-priced one is paid at {_paid_share(rate)}; no billing change is needed "
+            f"or possible{_unconfirmed(ctx)}",
             amount=reduction.quantize(_CENT),
         )
+
+
+@functools.lru_cache(maxsize=16)
+def _paid_share(rate: Decimal) -> str:
+    """``"50%"`` for a 0.50 cut: formatted once per rate, not per visit."""
+    return f"{1 - rate:.0%}"
 
 
 @rule("hint.assistant-reduction", kind="hint", modifiers={"CQ", "CO"})

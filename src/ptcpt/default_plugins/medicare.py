@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -34,12 +35,15 @@ def invalid_code(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         if code is not None and code.deleted is not None and ctx.date >= code.deleted:
             continue  # code.deleted already says what to bill instead
         other = MEDICARE_EQUIVALENT.get(line.code)
+        fixed = Correction(i, line.units, denied=True, code=other) if other else Correction(i, None)
         yield ctx.error(
             f"{line.code} is not valid for Medicare (fee schedule status I)",
             line=i,
             fix=f"bill {other} for this service to Medicare"
             if other
             else "bill the Medicare code for the service, or do not bill it to Medicare",
+            problem=f"line:{i}:code",
+            corrections=(fixed,),
         )
 
 

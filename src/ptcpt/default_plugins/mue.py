@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt.claims import capped
+from ptcpt.cmsdata import MUE_START
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -29,9 +32,13 @@ _MAI_TEXT = {
 @rule("mue.exceeded", kind="validation")
 def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """Units above the code's practitioner MUE."""
-    if not ctx.payer.ncci_edits:
+    payer = ctx.payer
+    severity = payer.edit_severity
+    if severity is None:
         return
     tables = ctx.tables
+    if ctx.date < MUE_START:
+        return  # CMS introduced MUEs in 2007
     per_day: dict[str, tuple[int, int, MueLimit]] = {}
     mue = tables.mue
     for i, line in enumerate(visit.lines):
@@ -42,28 +49,50 @@ def mue_exceeded(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
             total, first, _ = per_day.get(line.code, (0, i, limit))
             per_day[line.code] = (total + line.units, first, limit)
         elif line.units > limit.mue:
-            yield ctx.error(
-                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} ({_MAI_TEXT[1]})",
+            yield ctx.finding(
+                severity,
+                f"{line.code}: {line.units} units on one line, above its MUE of {limit.mue} "
+                f"({_MAI_TEXT[1]}){_caveat(ctx)}",
                 line=i,
                 fix=f"bill at most {limit.mue} unit(s) of {line.code} on a line",
+                problem=f"units:{line.code}",
+                corrections=(Correction(i, limit.mue, denied=True),),
             )
     for code, (total, first, limit) in per_day.items():
         if total <= limit.mue:
             continue
-        if limit.mue == 0 and tables.status(code) in _REPORTED_BY_MEDICARE_RULES:
-            # An MUE of 0 on a bundled or invalid code restates Medicare's payment status:
-            # the Medicare rules report it for Medicare, and for other payers the code may
-            # be the right one (97014 is what non-Medicare payers take for unattended e-stim).
+        if limit.mue == 0 and (
+            not payer.medicare_rules or tables.status(code) in _REPORTED_BY_MEDICARE_RULES
+        ):
+            # An MUE of 0 says Medicare does not pay the code to a practitioner: the
+            # Medicare rules report bundled and invalid codes, and for a payer that does not
+            # follow Medicare it is no limit on units (a commercial plan may pay 97169).
             continue
         if limit.mue == 0:
             message = f"{code} has an MUE of 0: CMS does not expect it to be paid to a practitioner"
             fix = f"do not bill {code} to this payer; check for the code it accepts instead"
         else:
             message = (
-                f"{code}: {total} units in the day, above its MUE of {limit.mue} ({_MAI_TEXT[limit.mai]})"
+                f"{code}: {total} units in the day, above its MUE of {limit.mue} "
+                f"({_MAI_TEXT[limit.mai]}){_caveat(ctx)}"
             )
             fix = f"bill at most {limit.mue} unit(s) of {code} for the date of service"
-        yield ctx.error(message, line=first, fix=fix)
+        # Over a per-day MUE the claim lines of the code are denied (NGS for the per-line
+        # edit; ptcpt takes the per-day edits to deny every line of the code, unconfirmed).
+        lines = [i for i, line in enumerate(visit.lines) if line.code == code]
+        yield ctx.finding(
+            severity,
+            message,
+            line=first,
+            fix=fix,
+            problem=f"units:{code}",
+            corrections=capped(visit, lines, limit.mue, denied=True),
+        )
+
+
+def _caveat(ctx: RuleContext) -> str:
+    """What an MUE message adds: whose edit it is, and how old the table is."""
+    return ctx.payer.edit_caveat + ctx.tables.table_age("mue", ctx.date)
 
 
 @hookimpl

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
+from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
@@ -37,21 +38,34 @@ def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
                 f"{line.group_size}",
                 line=i,
                 fix="bill the one-on-one codes the note supports instead of 97150",
+                corrections=(Correction(i, None),),
             )
+
+
+#: The evaluation NCCI keeps when several are billed: each evaluation is column 1 to the
+#: re-evaluation and the higher complexity is column 1 to the lower (facts.md 11).
+_KEEP_ORDER = ("97163", "97162", "97161", "97164")
 
 
 @rule("evaluation.multiple", kind="validation", codes=PT_EVALUATIONS)
 def evaluation_multiple(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """More than one PT evaluation or re-evaluation code on the same day."""
     lines = [i for i, line in enumerate(visit.lines) if line.code in PT_EVALUATIONS]
-    if len(lines) < 2:
-        return
+    billed = {visit.lines[i].code for i in lines}
+    if len(billed) < 2:
+        return  # one code, however many units: the units rules say what is wrong
+    kept = next(code for code in _KEEP_ORDER if code in billed)
     codes = ", ".join(visit.lines[i].code for i in lines)
-    for i in lines[1:]:
+    for i in lines:
+        if visit.lines[i].code == kept:
+            continue
         yield ctx.error(
-            f"one PT evaluation or re-evaluation a day: this visit bills {codes}",
+            f"one PT evaluation or re-evaluation a day: this visit bills {codes}, and "
+            f"{visit.lines[i].code} is the one to leave off",
             line=i,
             fix="bill the single evaluation code whose complexity the note supports",
+            problem=f"line:{i}:paired",
+            corrections=(Correction(i, 0, denied=True),),
         )
 
 
