@@ -159,6 +159,11 @@ def test_a_trylast_plugins_rules_come_last() -> None:
     assert _ran(checker) == ["plain.hello", "late.hello"]
 
 
+def test_several_trylast_plugins_run_in_reverse_load_order_as_pluggy_inserts_them() -> None:
+    checker = make_checker(_plugin("late", trylast=True), _plugin("plain"), _plugin("later", trylast=True))
+    assert _ran(checker) == ["plain.hello", "later.hello", "late.hello"]
+
+
 def test_a_plugin_implementing_the_hook_under_another_name_is_called_once_as_itself() -> None:
     hello = _says_hello("aliased.hello")
 
