@@ -344,10 +344,25 @@ def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
 
 
 def _check_pending(pm: pluggy.PluginManager) -> None:
-    """Refuse hook implementations whose name is not a ptcpt hook (usually a typo)."""
+    """Refuse hook wrappers, and hook implementations whose name is not a ptcpt hook
+    (usually a typo).
+
+    A wrapper (``wrapper=True`` or the older ``hookwrapper=True``) has nothing to wrap:
+    every ptcpt hook only collects what plugins register, and its result is None.
+    """
     known = ", ".join(sorted(n for n in vars(hookspecs) if n.startswith("ptcpt_")))
     for name, caller in vars(pm.hook).items():
-        if name.startswith("_") or caller.has_spec():
+        if name.startswith("_"):
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.wrapper or impl.hookwrapper:
+                option = "wrapper" if impl.wrapper else "hookwrapper"
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} marks its {name!r} implementation {option}=True; "
+                    f"ptcpt's hooks only collect what plugins register, so there is nothing to "
+                    f"wrap: drop {option}=True (tryfirst=True or trylast=True change the order)"
+                )
+        if caller.has_spec():
             continue
         for impl in caller.get_hookimpls():
             if not impl.optionalhook:
@@ -370,15 +385,6 @@ def _register(pm: pluggy.PluginManager, plugin: object, name: str) -> None:
         raise PluginError(f"plugin {name!r} does not match ptcpt's hooks: {exc}") from None
     except ValueError as exc:  # the same plugin or name twice
         raise PluginError(f"plugin {name!r} could not be registered: {exc}") from None
-    for caller in pm.get_hookcallers(plugin) or ():
-        for impl in caller.get_hookimpls():
-            if impl.plugin is plugin and (impl.wrapper or impl.hookwrapper):
-                option = "wrapper" if impl.wrapper else "hookwrapper"
-                raise PluginError(
-                    f"plugin {name!r} marks its {caller.name!r} implementation {option}=True; "
-                    f"ptcpt's hooks only collect what plugins register, so there is nothing to "
-                    f"wrap: drop {option}=True (tryfirst=True or trylast=True change the order)"
-                )
 
 
 def _entry_points() -> tuple[metadata.EntryPoint, ...]:
