@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import textwrap
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import ptcpt
 from ptcpt.engine import PLUGIN_ERROR, Checker
 from ptcpt.errors import PluginError
 from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, PluginWarning, make_plugin_manager
-from ptcpt.testing import make_visit
+from ptcpt.testing import make_checker, make_visit
 
 if TYPE_CHECKING:
     import pathlib
+    from collections.abc import Callable, Generator, Iterator
+
+    from ptcpt.report import Finding
 
 GOOD = """
 import ptcpt
@@ -154,3 +158,142 @@ def test_registering_one_plugin_twice_is_a_clean_plugin_error() -> None:
     message = str(info.value)
     assert message.startswith("plugin 'twin' is given twice")
     assert "<" not in message and "0x" not in message  # no registry dump, no object reprs
+# -- the order pluggy defines -------------------------------------------------------------
+ORDER_VISIT = make_visit(("97110", 2, 30, ["GP"]), ("97140", 1, 10, ["GP"]), date="2025-03-12")
+
+
+def _says_hello(rule_id: str) -> ptcpt.Rule:
+    @ptcpt.rule(rule_id, kind="validation")
+    def hello(visit: ptcpt.Visit, ctx: ptcpt.RuleContext) -> Iterator[Finding]:
+        yield ctx.info(f"{rule_id} ran")
+
+    return hello
+
+
+def _plugin(
+    plugin_name: str, *, raises: bool = False, tryfirst: bool = False, trylast: bool = False
+) -> object:
+    """A plugin object named ``plugin_name`` registering one rule, ``<plugin_name>.hello``."""
+    hello = _says_hello(f"{plugin_name}.hello")
+
+    class Plugin:
+        name = plugin_name
+
+        @ptcpt.hookimpl(tryfirst=tryfirst, trylast=trylast)
+        def ptcpt_register_rules(self, register: Callable[[ptcpt.Rule], None]) -> None:
+            register(hello)
+            if raises:
+                raise RuntimeError("secret text")
+
+    return Plugin()
+
+
+def _builtin_rule_ids() -> list[str]:
+    return [r.rule.id for r in make_checker().rules]
+
+
+def _ran(checker: Checker) -> list[str]:
+    """The plugin rules' ids in the order their findings appear in a report."""
+    report = checker.check(ORDER_VISIT)
+    return [f.rule for f in report.findings if f.rule.endswith(".hello")]
+
+
+def test_plugins_run_in_load_order_after_the_builtins_in_their_own_order() -> None:
+    checker = make_checker(_plugin("one"), _plugin("two"))
+    ids = [r.rule.id for r in checker.rules]
+    assert ids == [*_builtin_rule_ids(), "one.hello", "two.hello"]
+    assert _ran(checker) == ["one.hello", "two.hello"]
+    assert checker.plugins.names()[: len(BUILTIN_PLUGINS)] == tuple(BUILTIN_PLUGINS)
+    assert checker.plugins.names()[len(BUILTIN_PLUGINS) :] == ("one", "two")
+
+
+def test_a_tryfirst_plugins_rules_come_first() -> None:
+    checker = make_checker(_plugin("plain"), _plugin("eager", tryfirst=True))
+    ids = [r.rule.id for r in checker.rules]
+    assert ids == ["eager.hello", *_builtin_rule_ids(), "plain.hello"]
+    assert checker.rules[0].plugin == "eager"
+    assert _ran(checker) == ["eager.hello", "plain.hello"]
+
+
+def test_a_trylast_plugins_rules_come_last() -> None:
+    checker = make_checker(_plugin("late", trylast=True), _plugin("plain"))
+    ids = [r.rule.id for r in checker.rules]
+    assert ids == [*_builtin_rule_ids(), "plain.hello", "late.hello"]
+    assert checker.rules[-1].plugin == "late"
+    assert _ran(checker) == ["plain.hello", "late.hello"]
+
+
+def test_several_trylast_plugins_run_in_reverse_load_order_as_pluggy_inserts_them() -> None:
+    checker = make_checker(_plugin("late", trylast=True), _plugin("plain"), _plugin("later", trylast=True))
+    assert _ran(checker) == ["plain.hello", "later.hello", "late.hello"]
+
+
+def test_a_plugin_implementing_the_hook_under_another_name_is_called_once_as_itself() -> None:
+    hello = _says_hello("aliased.hello")
+
+    class Aliased:
+        name = "aliased"
+
+        @ptcpt.hookimpl(specname="ptcpt_register_rules", tryfirst=True)
+        def rules(self, register: Callable[[ptcpt.Rule], None]) -> None:
+            register(hello)
+
+    checker = make_checker(_plugin("plain"), Aliased())
+    assert [(r.rule.id, r.plugin) for r in checker.rules if r.rule.id.endswith(".hello")] == [
+        ("aliased.hello", "aliased"),
+        ("plain.hello", "plain"),
+    ]
+    assert checker.rules[0].plugin == "aliased"
+
+
+class _NewStyleWrapper:
+    name = "wrapping"
+
+    @ptcpt.hookimpl(wrapper=True)
+    def ptcpt_register_rules(self, register: Callable[[ptcpt.Rule], None]) -> Generator[None, Any, Any]:
+        register(_says_hello("wrapping.hello"))
+        return (yield)
+
+
+class _OldStyleWrapper:
+    name = "wrapping"
+
+    @ptcpt.hookimpl(hookwrapper=True)
+    def ptcpt_register_payers(
+        self, register: Callable[[ptcpt.PayerProfile], None]
+    ) -> Generator[None, Any, None]:
+        register(ptcpt.PayerProfile(id="wrapco", name="Wrap Co"))
+        yield
+
+
+@pytest.mark.parametrize(
+    ("plugin", "option", "hook"),
+    [
+        (_NewStyleWrapper(), "wrapper", "ptcpt_register_rules"),
+        (_OldStyleWrapper(), "hookwrapper", "ptcpt_register_payers"),
+    ],
+)
+def test_a_hook_wrapper_is_refused_naming_the_plugin_and_the_hook(
+    plugin: object, option: str, hook: str
+) -> None:
+    with pytest.raises(PluginError, match=rf"plugin 'wrapping'.*'{hook}'.*{option}=True"):
+        make_checker(_plugin("plain"), plugin)
+
+
+def test_a_raising_plugin_is_a_load_failure_and_the_others_keep_their_order() -> None:
+    checker = make_checker(
+        _plugin("plain"),
+        _plugin("eager", tryfirst=True),
+        _plugin("flaky", raises=True, tryfirst=True),
+        _plugin("late", trylast=True),
+    )
+    assert [f.name for f in checker.plugins.failures] == ["flaky"]
+    assert checker.plugins.failures[0].error == "ptcpt_register_rules raised RuntimeError"
+    ids = [r.rule.id for r in checker.rules]
+    assert "flaky.hello" not in ids
+    assert ids == ["eager.hello", *_builtin_rule_ids(), "plain.hello", "late.hello"]
+    report = checker.check(ORDER_VISIT)
+    warning = [f for f in report.findings if f.rule == PLUGIN_ERROR]
+    assert len(warning) == 1 and warning[0].plugin == "flaky"
+    assert "secret text" not in warning[0].message
+    assert _ran(checker) == ["eager.hello", "plain.hello", "late.hello"]

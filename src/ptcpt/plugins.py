@@ -1,8 +1,13 @@
 """Finding, loading and asking plugins: a typed facade over pluggy.
 
 The rest of ptcpt never calls ``pm.hook.*`` itself: :class:`Plugins` calls each hook
-implementation with a ``register`` callable that knows which plugin is registering,
-so duplicates and failures can name the plugin responsible.
+through pluggy one plugin at a time (``subset_hook_caller``), in the order pluggy would
+call the whole hook, with a ``register`` callable that knows which plugin is registering:
+``tryfirst``/``trylast`` are honoured, duplicates and failures name the plugin
+responsible, and one plugin that raises leaves every other plugin's registrations intact.
+Plugins are registered in reverse of their load order so that pluggy's last-registered-
+first order runs them in load order: built-ins, then the given plugins, then entry points.
+Hook wrappers are refused at registration: a register-style hook has no result to wrap.
 
 Built-in rules are plugins too (``ptcpt.default_plugins``), registered exactly as a
 third party's would be. Third-party plugins are found through the ``ptcpt``
@@ -125,8 +130,11 @@ class Plugins:
         *,
         failures: tuple[LoadFailure, ...] = (),
         versions: Mapping[str, str] | None = None,
+        order: Iterable[str] | None = None,
     ) -> None:
         self._pm = pm
+        # Plugin names in load order (pluggy lists them in registration order, the reverse).
+        self._order = tuple(order) if order is not None else tuple(n for n, _ in pm.list_name_plugin())
         self.failures = failures
         self._broken: set[str] = set()
         self._owners: dict[tuple[str, str], str] = {}
@@ -162,24 +170,23 @@ class Plugins:
         if env_allow is not None:
             allow = env_allow if allow is None else allow & env_allow
 
-        pm = make_plugin_manager()
-        versions: dict[str, str] = {}
+        # (plugin, name, version) in load order: built-ins, the given plugins, entry points.
+        chosen: list[tuple[object, str, str]] = []
         if builtins:
             from ptcpt import __version__
 
             for name, module in BUILTIN_PLUGINS.items():
                 if name not in block:
-                    _register(pm, importlib.import_module(module), name)
-                    versions[name] = __version__
+                    chosen.append((importlib.import_module(module), name, __version__))
         for plugin in plugins:
             name = _plugin_name(plugin)
             if name not in block:
-                _register(pm, plugin, name)
-                versions[name] = getattr(plugin, "__version__", "")
+                chosen.append((plugin, name, getattr(plugin, "__version__", "")))
         failures: list[LoadFailure] = []
         if load_entrypoints:
+            taken = {name for _, name, _ in chosen}
             for ep in _unambiguous(_entry_points(), block, allow):
-                if pm.has_plugin(ep.name):
+                if ep.name in taken:
                     kind = "built-in plugin" if ep.name in BUILTIN_PLUGINS else "plugin given to the Checker"
                     raise PluginError(
                         f"the installed plugin {ep.name!r} ({_dist_label(ep)}) has the name of a {kind}; "
@@ -192,28 +199,42 @@ class Plugins:
                 except BaseException as exc:  # an import failure (even SystemExit) must not stop the others
                     failures.append(LoadFailure(ep.name, f"{type(exc).__name__}: {exc}"))
                     continue
-                _register(pm, loaded, ep.name)
-                versions[ep.name] = ep.dist.version if ep.dist is not None else ""
+                taken.add(ep.name)
+                chosen.append((loaded, ep.name, ep.dist.version if ep.dist is not None else ""))
+        pm = make_plugin_manager()
+        # pluggy calls the plugin registered last first; registering in reverse makes its
+        # order (tryfirst, then the rest, then trylast) run plugins in load order.
+        for plugin, name, _ in reversed(chosen):
+            _register(pm, plugin, name)
+        versions = {name: version for _, name, version in chosen}
         _check_pending(pm)
-        return cls(pm, failures=tuple(failures), versions=versions)
+        return cls(pm, failures=tuple(failures), versions=versions, order=versions)
 
     # -- the typed facade ----------------------------------------------------------------
     def _collect(self, hook_name: str) -> list[tuple[Any, str]]:
-        """Call every implementation of a register-style hook, tagging items by plugin."""
+        """Call a register-style hook through pluggy, one plugin at a time, tagging items.
+
+        The plugins are called in the order pluggy calls the whole hook (the reverse of
+        ``get_hookimpls()``), each through ``subset_hook_caller`` so that the one plugin's
+        exception is caught, attributed and isolated while the others still register.
+        """
         found: list[tuple[Any, str]] = []
         caller = getattr(self._pm.hook, hook_name)
-        for impl in caller.get_hookimpls():
-            plugin_name = impl.plugin_name
+        order: dict[str, object] = {}
+        for impl in reversed(caller.get_hookimpls()):
+            order.setdefault(impl.plugin_name, impl.plugin)
+        everyone = list(order.values())
+        for plugin_name, plugin in order.items():
+            if plugin_name in self._broken:
+                continue
 
             def register(item: Any, _plugin: str = plugin_name) -> None:
                 found.append((item, _plugin))
 
-            if plugin_name in self._broken:
-                continue
-            args = {"register": register}
+            own = self._pm.subset_hook_caller(hook_name, [p for p in everyone if p is not plugin])
             start = len(found)
             try:
-                impl.function(*[args[name] for name in impl.argnames])
+                own(register=register)
             except (PluginError, KeyboardInterrupt):
                 raise
             except BaseException as exc:
@@ -327,7 +348,8 @@ class Plugins:
         return tuple(sorted(result, key=lambda p: (not p.builtin, p.name)))
 
     def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self._pm.list_name_plugin())
+        """The loaded plugins' names in load order: built-ins, given plugins, entry points."""
+        return self._order
 
 
 def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
@@ -337,10 +359,25 @@ def _hooks_of(pm: pluggy.PluginManager, plugin: object) -> tuple[str, ...]:
 
 
 def _check_pending(pm: pluggy.PluginManager) -> None:
-    """Refuse hook implementations whose name is not a ptcpt hook (usually a typo)."""
+    """Refuse hook wrappers, and hook implementations whose name is not a ptcpt hook
+    (usually a typo).
+
+    A wrapper (``wrapper=True`` or the older ``hookwrapper=True``) has nothing to wrap:
+    every ptcpt hook only collects what plugins register, and its result is None.
+    """
     known = ", ".join(sorted(n for n in vars(hookspecs) if n.startswith("ptcpt_")))
     for name, caller in vars(pm.hook).items():
-        if name.startswith("_") or caller.has_spec():
+        if name.startswith("_"):
+            continue
+        for impl in caller.get_hookimpls():
+            if impl.wrapper or impl.hookwrapper:
+                option = "wrapper" if impl.wrapper else "hookwrapper"
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r} marks its {name!r} implementation {option}=True; "
+                    f"ptcpt's hooks only collect what plugins register, so there is nothing to "
+                    f"wrap: drop {option}=True (tryfirst=True or trylast=True change the order)"
+                )
+        if caller.has_spec():
             continue
         for impl in caller.get_hookimpls():
             if not impl.optionalhook:
