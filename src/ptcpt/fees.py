@@ -192,7 +192,7 @@ class Estimate:
         Money is float dollars unless ``money="decimal"``; ``total`` is rounded once from
         the exact line figures, so use it rather than summing the rounded ``payable``.
         """
-        from ptcpt.frames import estimate_to_frame
+        from ptcpt._frame_output import estimate_to_frame
 
         return estimate_to_frame(self, money=money)
 
