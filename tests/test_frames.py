@@ -505,3 +505,65 @@ def test_a_go_line_is_tested_against_the_ot_bucket_in_a_frame() -> None:
     )
     result = frames.check_frame(frame, checker=CHECKER)
     assert "modifier.kx-missing" in set(result.findings["rule"])
+
+
+# -- layout and layering -------------------------------------------------------------------
+
+
+def test_the_input_columns_follow_the_line_and_visit_fields() -> None:
+    """Adding a field to Line adds its column: the lists come from attrs.fields."""
+    import attrs
+
+    assert frames.COLUMNS == (
+        "visit_id", "line", "date", "payer", "ytd_allowed", "ytd_allowed_ot",
+        "code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description",
+    )  # fmt: skip
+    assert frames.COLUMNS[-len(attrs.fields(Line)) :] == tuple(a.name for a in attrs.fields(Line))
+    assert frames.VISIT_LEVEL_COLUMNS == ("date", "payer", "ytd_allowed", "ytd_allowed_ot")
+    written = frames.visits_to_frame([V1])
+    assert tuple(written.columns) == tuple(c for c in frames.COLUMNS if c != "line")
+
+
+def _runtime_imports(module: str) -> set[str]:
+    """The modules ``module`` imports when it runs (inside functions too; not TYPE_CHECKING)."""
+    import ast
+    import importlib.util
+
+    spec = importlib.util.find_spec(module)
+    assert spec is not None and spec.origin is not None
+    with open(spec.origin, encoding="utf-8") as f:
+        tree = ast.parse(f.read())
+    found: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            return
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return found
+
+
+def test_the_output_module_imports_only_values_and_pandas() -> None:
+    """Values' to_frame methods import it lazily: it must not reach up to the engine or I/O."""
+    imported = {m for m in _runtime_imports("ptcpt._frame_output") if m.startswith("ptcpt")}
+    assert imported <= {"ptcpt.visit"}
+
+
+def test_no_module_below_the_frames_imports_ptcpt_frames() -> None:
+    """Report, Estimate and Catalog convert through ptcpt._frame_output, not ptcpt.frames."""
+    import pkgutil
+
+    importers = {
+        info.name
+        for info in pkgutil.walk_packages(ptcpt.__path__, "ptcpt.")
+        if "ptcpt.frames" in _runtime_imports(info.name)
+    }
+    assert importers <= {"ptcpt.cli"}
+    for value in (ptcpt.Report, ptcpt.Estimate, type(ptcpt.catalog())):
+        assert "to_frame" in vars(value)

@@ -232,7 +232,7 @@ class Catalog:
 
         For browsing and joining in a notebook; see :func:`ptcpt.frames.catalog_to_frame`.
         """
-        from ptcpt.frames import catalog_to_frame
+        from ptcpt._frame_output import catalog_to_frame
 
         return catalog_to_frame(self)
 

@@ -258,8 +258,9 @@ class Report:
 
         The columns of :func:`ptcpt.frames.check_frame`'s findings; ``amount`` is float
         dollars unless ``money="decimal"``. ``report.estimate.to_frame()`` has the lines.
+        Same as :func:`ptcpt.frames.report_to_frame`.
         """
-        from ptcpt.frames import report_to_frame
+        from ptcpt._frame_output import report_to_frame
 
         return report_to_frame(self, money=money)
 
