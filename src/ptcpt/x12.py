@@ -31,9 +31,10 @@ with different ones, and a reader that stops or raises on the first damaged segm
 cannot account for the claims after it.
 
 What an 837P cannot say: minutes. Lines billed in units (``SV103`` = ``UN``, nearly
-all) carry no minutes, so the rules that weigh minutes (:data:`RULES_NEEDING_MINUTES`)
-cannot judge them and ``units.minutes-missing`` warns on every timed line; see
-:data:`MINUTES_NOTE`. Lines billed in minutes (``MJ``) carry them.
+all) carry no minutes, so the rules that weigh minutes
+cannot judge them (each rule says so in ``Rule.needs``, and :func:`rules_needing` finds
+them in a Checker's rules); see :func:`minutes_note`. Lines billed in minutes (``MJ``)
+carry them.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import warnings
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, TextIO
 
@@ -48,16 +50,16 @@ import attrs
 
 from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError, InvalidVisit
+from ptcpt.rules import Rule
 from ptcpt.units import total_units
 from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, PAYER_PATTERN, Line, Visit
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping
+    from collections.abc import Callable, Iterable, Iterator, Mapping
+
+    from ptcpt.plugins import RegisteredRule
 
 __all__ = [
-    "MINUTES_NOTE",
-    "RULES_NEEDING_GROUP_SIZE",
-    "RULES_NEEDING_MINUTES",
     "ClaimVisit",
     "EnvelopeFault",
     "Item",
@@ -65,22 +67,11 @@ __all__ = [
     "RejectedLine",
     "lacks_minutes",
     "looks_like_x12",
+    "minutes_note",
     "read_837p",
+    "rules_needing",
     "visits_from_x12",
 ]
-
-#: Rules that weigh a line's minutes: an 837P line billed in units (``UN``) has none, so
-#: these rules cannot judge it (they stay silent rather than guess).
-RULES_NEEDING_MINUTES = ("units.mismatch", "hint.units-available", "modifier.assistant-missing")
-#: Rules that need the group size, which an 837P does not carry: ``group.size`` reports
-#: every 97150 line read from a claim file.
-RULES_NEEDING_GROUP_SIZE = ("group.size",)
-#: Said once when checking claims from an 837P file whose lines lack minutes.
-MINUTES_NOTE = (
-    "837P claims carry units, not minutes: units.minutes-missing warns on each timed line, "
-    "and " + ", ".join(RULES_NEEDING_MINUTES) + " cannot judge lines without minutes. "
-    "Check the visits from the treatment notes (JSON with minutes) to run them."
-)
 
 #: Transaction sets a user may hand us by mistake, for a message that says what it is.
 _TRANSACTIONS = {
@@ -237,8 +228,70 @@ def looks_like_x12(first_chunk: str) -> bool:
 
 
 def lacks_minutes(visit: Visit) -> bool:
-    """True when a line of ``visit`` has no minutes, so :data:`MINUTES_NOTE` applies."""
+    """True when a line of ``visit`` has no minutes, so :func:`minutes_note` applies."""
     return any(line.minutes is None for line in visit.lines)
+
+
+def rules_needing(field: str, rules: Iterable[Rule | RegisteredRule] | None = None) -> tuple[str, ...]:
+    """The ids of ``rules`` that need the Line field ``field`` (``Rule.needs``), in order.
+
+    ``rules`` is a Checker's (``checker.rules``) or plain Rules; None takes the built-in
+    rules alone. A plugin's rule that declares ``needs={"minutes"}`` is named with them.
+    """
+    if rules is None:
+        rules = _builtin_rules()
+    found: list[str] = []
+    for item in rules:
+        rule: Rule = item if isinstance(item, Rule) else item.rule
+        if field in rule.needs and rule.id not in found:
+            found.append(rule.id)
+    return tuple(found)
+
+
+def minutes_note(rules: Iterable[Rule | RegisteredRule] | None = None) -> str | None:
+    """The sentence to say once when claims from an 837P lack minutes (None: no rule needs them).
+
+    Built from ``rules`` (a Checker's, or None for the built-in rules): the rules that
+    declare ``needs={"minutes"}`` are the ones that cannot judge a line billed in units.
+    """
+    names = rules_needing("minutes", rules)
+    if not names:
+        return None
+    return (
+        "837P claims carry units, not minutes: timed lines billed in units cannot be checked "
+        "against the minutes, and " + ", ".join(names) + " cannot judge lines without minutes. "
+        "Check the visits from the treatment notes (JSON with minutes) to run them."
+    )
+
+
+def _builtin_rules() -> tuple[RegisteredRule, ...]:
+    from ptcpt.plugins import Plugins
+
+    return Plugins.load(load_entrypoints=False, env={}).rules()
+
+
+#: The old constants, now derived from the built-in rules' ``needs`` (deprecated: call
+#: :func:`rules_needing` and :func:`minutes_note` with a Checker's rules instead).
+_DEPRECATED: dict[str, Callable[[], object]] = {
+    "RULES_NEEDING_MINUTES": lambda: rules_needing("minutes"),
+    "RULES_NEEDING_GROUP_SIZE": lambda: rules_needing("group_size"),
+    "MINUTES_NOTE": minutes_note,
+}
+
+
+def __getattr__(name: str) -> object:
+    make = _DEPRECATED.get(name)
+    if make is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    replacement = (
+        "minutes_note(checker.rules)" if name == "MINUTES_NOTE" else "rules_needing(..., checker.rules)"
+    )
+    warnings.warn(
+        f"ptcpt.x12.{name} is deprecated: it lists only the built-in rules; use {replacement}",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return make()
 
 
 def read_837p(
