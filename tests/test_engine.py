@@ -433,3 +433,27 @@ def test_the_engine_no_longer_imports_a_plugin() -> None:
     tree = ast.parse(inspect.getsource(ptcpt.engine))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {m for m in imported if m.startswith("ptcpt.default_plugins")}
+
+
+@settings(max_examples=25, deadline=None)
+@given(never=st.sets(st.sampled_from(["97110", "97140", "97112", "20560"])))
+def test_exactly_the_profiles_noncovered_codes_pay_nothing_and_are_flagged(never: set[str]) -> None:
+    profile = ptcpt.PayerProfile(id="acme_mc", name="Acme MC", medicare_rules=True, noncovered=never)
+    checker = _PROPERTY_CHECKERS.setdefault(frozenset(never), make_checker(_Payers(profile)))
+    visit = make_visit(
+        ("97110", 1, 15, ["GP"]),
+        ("97140", 1, 10, ["GP"]),
+        ("97112", 1, 12, ["GP"]),
+        ("20560", 1, None, ["GP"]),
+        payer="acme_mc",
+    )
+    estimate = checker.estimate(visit)
+    assert estimate is not None
+    assert {line.code for line in estimate.lines if line.payable == 0} == never
+    flagged = {
+        visit.lines[f.line].code for f in checker.check(visit).findings if f.rule == "medicare.noncovered"
+    }
+    assert flagged == never
+
+
+_PROPERTY_CHECKERS: dict[frozenset[str], Checker] = {}
