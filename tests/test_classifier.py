@@ -12,6 +12,7 @@ import string
 import subprocess
 import sys
 import time
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -256,6 +257,38 @@ class TestPayers:
     def test_an_unknown_payer_id_is_an_error_naming_the_known(self) -> None:
         with pytest.raises(ValueError, match=r"known payers: .*medicare"):
             classify(self.TEXT, payer="nosuchpayer")
+
+    def test_a_checkers_payer_ids_resolve_to_its_profiles_not_by_name(self) -> None:
+        # Fails before #14: a Checker with a payer plugin (and no terms) handed out the
+        # shared classifier, which looked ids up elsewhere: "acme_senior" was unknown.
+        from ptcpt.testing import make_checker
+
+        senior = PayerProfile(id="acme_senior", name="Acme Senior", medicare_rules=True)
+        medicare_named = PayerProfile(id="medicare_like_name", name="Not Medicare", medicare_rules=False)
+
+        class Acme:
+            __name__ = "tests.acme-payers"
+
+            @ptcpt.hookimpl
+            def ptcpt_register_payers(self, register: Any) -> None:
+                register(senior)
+                register(medicare_named)
+
+        classifier = make_checker(Acme()).classifier()
+        assert classifier.classify(self.TEXT, payer="acme_senior", top=1)[0].code.code == "G0283"
+        assert classifier.classify(self.TEXT, payer="medicare_like_name", top=1)[0].code.code == "97014"
+        assert classifier.classify(self.TEXT, payer="medicare", top=1)[0].code.code == "G0283"
+        assert make_checker().classifier() is default_classifier()  # built-in payers: shared
+
+    def test_the_classifier_resolves_ids_without_the_engine(self) -> None:
+        import ast
+        import inspect
+
+        from ptcpt.classifier import _engine
+
+        tree = ast.parse(inspect.getsource(_engine))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert "ptcpt.engine" not in imported
 
     def test_attended_stimulation_is_97032_for_every_payer(self) -> None:
         text = "Russian stimulation to the quads with the therapist adjusting intensity throughout"

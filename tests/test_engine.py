@@ -373,3 +373,87 @@ def test_debug_logs_the_traceback_of_a_failing_rule_and_only_then(caplog: pytest
     (record,) = caplog.records
     assert record.exc_info is not None and record.exc_info[0] is RuntimeError
     assert "secret text" in caplog.text and "in raises" in caplog.text
+
+
+# -- payer policy in the profile (#14 bug 2) ------------------------------------------------------
+class _Payers:
+    """Registers payer profiles, as a payer plugin does."""
+
+    def __init__(self, *profiles: ptcpt.PayerProfile) -> None:
+        self.profiles = profiles
+        self.__name__ = "tests.payers"
+
+    @ptcpt.hookimpl
+    def ptcpt_register_payers(self, register: Callable[[ptcpt.PayerProfile], None]) -> None:
+        for profile in self.profiles:
+            register(profile)
+
+
+def _noncovered_findings(checker: Checker, visit: ptcpt.Visit) -> list[str]:
+    return [f.message for f in checker.check(visit).findings if f.rule == "medicare.noncovered"]
+
+
+def test_a_code_the_profile_never_covers_is_priced_at_zero_with_or_without_the_rule() -> None:
+    # Decided in #14: a code in the payer's profile ``noncovered`` pays 0 for that payer
+    # whichever rules run; blocking ptcpt.medicare drops the finding (the check asking for
+    # GX), not the payer's policy. docs/plugins.md says so.
+    visit = make_visit(("20560", 1, None, ["GP"]))
+    for checker in (make_checker(), make_checker(blocked=("ptcpt.medicare",))):
+        estimate = checker.estimate(visit)
+        assert estimate is not None and estimate.lines[0].payable == Decimal("0.00")
+        assert "not covered" in estimate.lines[0].reasons[0]
+    assert _noncovered_findings(make_checker(), visit)
+    assert not _noncovered_findings(make_checker(blocked=("ptcpt.medicare",)), visit)
+
+
+def test_pricing_and_the_noncovered_rule_read_the_payers_profile() -> None:
+    # Fails before #14: the engine priced Medicare's own list for every Medicare-like payer
+    # and the rule read the plugin's constant, so a profile could not say otherwise.
+    covers_needling = ptcpt.PayerProfile(id="acme_mc", name="Acme MC", medicare_rules=True, noncovered=())
+    no_massage = ptcpt.PayerProfile(id="acme_nm", name="Acme NM", medicare_rules=True, noncovered={"97124"})
+    checker = make_checker(_Payers(covers_needling, no_massage))
+    needling = make_visit(("20560", 1, None, ["GP"]), payer="acme_mc")
+    priced = checker.estimate(needling)
+    assert priced is not None and priced.lines[0].payable > 0
+    assert not _noncovered_findings(checker, needling)
+    massage = make_visit(("97124", 1, 15, ["GP"]), payer="acme_nm")
+    unpaid = checker.estimate(massage)
+    assert unpaid is not None and unpaid.lines[0].payable == Decimal("0.00")
+    assert _noncovered_findings(checker, massage) == [
+        "97124 is not covered by Medicare when a physical therapist furnishes it"
+    ]
+
+
+def test_the_engine_no_longer_imports_a_plugin() -> None:
+    import ast
+    import inspect
+
+    import ptcpt.engine
+
+    tree = ast.parse(inspect.getsource(ptcpt.engine))
+    imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+    assert not {m for m in imported if m.startswith("ptcpt.default_plugins")}
+
+
+@settings(max_examples=25, deadline=None)
+@given(never=st.sets(st.sampled_from(["97110", "97140", "97112", "20560"])))
+def test_exactly_the_profiles_noncovered_codes_pay_nothing_and_are_flagged(never: set[str]) -> None:
+    profile = ptcpt.PayerProfile(id="acme_mc", name="Acme MC", medicare_rules=True, noncovered=never)
+    checker = _PROPERTY_CHECKERS.setdefault(frozenset(never), make_checker(_Payers(profile)))
+    visit = make_visit(
+        ("97110", 1, 15, ["GP"]),
+        ("97140", 1, 10, ["GP"]),
+        ("97112", 1, 12, ["GP"]),
+        ("20560", 1, None, ["GP"]),
+        payer="acme_mc",
+    )
+    estimate = checker.estimate(visit)
+    assert estimate is not None
+    assert {line.code for line in estimate.lines if line.payable == 0} == never
+    flagged = {
+        visit.lines[f.line].code for f in checker.check(visit).findings if f.rule == "medicare.noncovered"
+    }
+    assert flagged == never
+
+
+_PROPERTY_CHECKERS: dict[frozenset[str], Checker] = {}

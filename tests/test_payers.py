@@ -4,7 +4,16 @@ from decimal import Decimal
 
 import pytest
 
-from ptcpt.payers import FeeSchedule, PayerProfile
+from ptcpt.payers import (
+    BUILTIN_PAYERS,
+    MEDICARE,
+    MEDICARE_ADVANTAGE,
+    MEDICARE_NONCOVERED,
+    FeeSchedule,
+    PayerProfile,
+    builtin_payers,
+    find_payer,
+)
 
 
 def test_profiles_validate_id_and_method() -> None:
@@ -68,3 +77,28 @@ def test_profiles_say_which_settings_are_unconfirmed() -> None:
         PayerProfile(id="p", name="P", unconfirmed=("colour",))
     with pytest.raises(ValueError, match="pricing: must be one of"):
         PayerProfile(id="p", name="P", pricing="free")
+
+
+# -- noncovered codes and resolving ids (#14: payer policy lives in the profile) ----------------
+def test_noncovered_follows_medicare_rules_from_one_list() -> None:
+    from ptcpt.default_plugins import medicare
+
+    assert MEDICARE.noncovered == MEDICARE_NONCOVERED == frozenset({"20560", "20561"})
+    assert MEDICARE_ADVANTAGE.noncovered == MEDICARE_NONCOVERED
+    assert medicare.NONCOVERED is MEDICARE_NONCOVERED  # the plugin's old name, the same set
+    assert PayerProfile(id="m", name="M", medicare_rules=True).noncovered == MEDICARE_NONCOVERED
+    assert PayerProfile(id="c", name="C").noncovered == frozenset()
+    assert PayerProfile(id="c", name="C", noncovered=[" 97140 ", "g0283"]).noncovered == {"97140", "G0283"}
+    with pytest.raises(ValueError, match=r"noncovered: codes are five characters.*'DRY NEEDLING'"):
+        PayerProfile(id="c", name="C", noncovered={"dry needling"})
+
+
+def test_find_payer_resolves_an_id_among_given_or_builtin_profiles() -> None:
+    assert builtin_payers() == {p.id: p for p in BUILTIN_PAYERS}
+    assert find_payer(" Medicare ") is MEDICARE
+    acme = PayerProfile(id="acme_mc", name="Acme MC", medicare_rules=True)
+    assert find_payer("acme_mc", {"acme_mc": acme}) is acme
+    with pytest.raises(ValueError, match=r"unknown payer 'acme_mc'; known payers: .*medicare"):
+        find_payer("acme_mc")
+    with pytest.raises(ValueError, match=r"unknown payer 'medicare'; known payers: acme_mc$"):
+        find_payer("medicare", {"acme_mc": acme})

@@ -62,3 +62,34 @@ def test_context_per_line_facts_follow_the_lines() -> None:
     assert ctx.codes is ctx.codes  # worked out once per check
     assert ctx.statuses == ("A", None, "B")
     assert ctx.code(1) is None and ctx.code(visit.lines[0]) is checker.catalog["97110"]
+
+
+def test_a_rule_declares_the_line_fields_it_needs() -> None:
+    @ptcpt.rule("acme.minutes-cap", needs={"minutes"})
+    def cap(visit, ctx):  # type: ignore[no-untyped-def]
+        return ()
+
+    assert cap.needs == frozenset({"minutes"})
+    assert Rule(id="acme.x", kind="validation", function=cap.function, needs="group_size").needs == {
+        "group_size"
+    }
+    assert Rule(id="acme.x", kind="validation", function=cap.function).needs == frozenset()
+
+
+def test_a_rule_needing_a_field_line_does_not_have_names_it() -> None:
+    with pytest.raises(
+        ValueError, match=r"needs: 'bogus' is not an optional field of Line \(one of .*minutes"
+    ):
+        Rule(id="acme.x", kind="validation", function=lambda v, c: (), needs={"bogus"})
+    with pytest.raises(ValueError, match="'code' is not an optional field"):  # always there: nothing to need
+        ptcpt.rule("acme.y", needs={"code"})(lambda v, c: ())
+
+
+def test_builtin_rules_say_what_they_need() -> None:
+    rules = {r.rule.id: r.rule.needs for r in ptcpt.Checker(load_entrypoints=False).rules}
+    assert {rid for rid, needs in rules.items() if "minutes" in needs} == {
+        "units.mismatch",
+        "hint.units-available",
+        "modifier.assistant-missing",
+    }
+    assert {rid for rid, needs in rules.items() if "group_size" in needs} == {"group.size"}

@@ -18,16 +18,15 @@ import ptcpt
 from ptcpt.errors import DataError, InvalidVisit
 from ptcpt.visit import Visit
 from ptcpt.x12 import (
-    MINUTES_NOTE,
-    RULES_NEEDING_GROUP_SIZE,
-    RULES_NEEDING_MINUTES,
     ClaimVisit,
     EnvelopeFault,
     RejectedClaim,
     RejectedLine,
     lacks_minutes,
     looks_like_x12,
+    minutes_note,
     read_837p,
+    rules_needing,
     visits_from_x12,
 )
 
@@ -166,10 +165,44 @@ def test_minutes_lines_carry_minutes_and_the_units_they_earn_alone() -> None:
 
 
 def test_minutes_note_names_the_rules_that_need_minutes() -> None:
-    assert RULES_NEEDING_MINUTES == ("units.mismatch", "hint.units-available", "modifier.assistant-missing")
-    assert RULES_NEEDING_GROUP_SIZE == ("group.size",)
-    assert "units.minutes-missing" in MINUTES_NOTE
-    assert all(rule in MINUTES_NOTE for rule in RULES_NEEDING_MINUTES)
+    needing = rules_needing("minutes")
+    assert set(needing) == {"units.mismatch", "hint.units-available", "modifier.assistant-missing"}
+    assert rules_needing("group_size") == ("group.size",)
+    note = minutes_note()
+    assert note is not None and all(rule in note for rule in needing)
+    assert "units.minutes-missing" not in note  # it reports a missing minute; it needs none
+
+
+def test_a_plugin_rule_that_needs_minutes_is_named_in_the_note() -> None:
+    # Fails before #14: the note was a constant naming three built-in rule ids.
+    @ptcpt.rule("acme.minutes-cap", needs={"minutes"})
+    def cap(visit: Visit, ctx: Any) -> Any:
+        return ()
+
+    class Acme:
+        @ptcpt.hookimpl
+        def ptcpt_register_rules(self, register: Any) -> None:
+            register(cap)
+
+    checker = ptcpt.Checker(plugins=[Acme()], load_entrypoints=False)
+    assert rules_needing("minutes", checker.rules)[-1] == "acme.minutes-cap"
+    note = minutes_note(checker.rules)
+    assert note is not None and "acme.minutes-cap" in note and "units.mismatch" in note
+    blocked = ptcpt.Checker(blocked=["ptcpt.units", "ptcpt.hints", "ptcpt.modifiers"], load_entrypoints=False)
+    assert minutes_note(blocked.rules) is None  # no rule needs minutes: nothing to say
+
+
+def test_the_old_constants_are_deprecated_aliases_derived_from_the_rules() -> None:
+    import ptcpt.x12 as x12
+
+    with pytest.warns(DeprecationWarning, match=r"minutes_note\(checker.rules\)"):
+        assert minutes_note() == x12.MINUTES_NOTE
+    with pytest.warns(DeprecationWarning, match="rules_needing"):
+        assert rules_needing("minutes") == x12.RULES_NEEDING_MINUTES
+    with pytest.warns(DeprecationWarning, match="rules_needing"):
+        assert x12.RULES_NEEDING_GROUP_SIZE == ("group.size",)
+    with pytest.raises(AttributeError, match="NOPE"):
+        x12.NOPE  # noqa: B018
 
 
 @pytest.mark.parametrize(

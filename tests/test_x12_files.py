@@ -424,7 +424,7 @@ def test_a_broken_second_isa_header_is_a_fault_and_its_claims_are_read_with_the_
 
 
 def test_input_that_cannot_be_split_any_further_stops_with_a_fault(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ptcpt.x12._LONGEST_SEGMENT", 50_000)
+    monkeypatch.setattr("ptcpt.x12.reader._LONGEST_SEGMENT", 50_000)
     text = EXAMPLE.read_text()
     cut = text.index("CLM*PT2025A003")
     items = read(io.StringIO(text[:cut] + "NTE*ADD*" + "X" * 60_000 + text[cut:]))

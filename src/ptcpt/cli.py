@@ -585,7 +585,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if not args.timeout >= 0:
         raise UsageError(f"--timeout must be a number of seconds >= 0 (0: none), got {args.timeout}")
     factory = _checker_factory(args)
-    _known_payer(factory(), args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
+    checker = factory()
+    _known_payer(checker, args.payer)  # fail fast (bad plugin, CMS folder, payer) before input
     stream = _open_input(args.file)
     records = read_records(stream, x12_payer=args.payer, name=args.file, claim_ids=not args.no_claim_ids)
     timeout = args.timeout or None
@@ -596,7 +597,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     try:
         if records.sniff() == "claim":
             tally = claims = _ClaimTally()
-            _check_claims(args, records, factory, jobs, timeout, claims, progress)
+            _check_claims(args, records, factory, jobs, timeout, claims, progress, checker.rules)
         else:
             visits.unit = records.unit
             _check_visits(args, records, factory, jobs, timeout, visits, progress)
@@ -692,6 +693,7 @@ def _check_claims(
     timeout: float | None,
     tally: _ClaimTally,
     progress: _Progress,
+    rules: Sequence[Any] = (),
 ) -> None:
     """Check an 837P file: each claim checked, rejected or not checked, counted by claim.
 
@@ -702,7 +704,9 @@ def _check_claims(
     ...}`` lines in the output.
     """
     from ptcpt.batch import check_records
-    from ptcpt.x12 import MINUTES_NOTE, ClaimVisit, EnvelopeFault, RejectedClaim, lacks_minutes
+    from ptcpt.x12 import ClaimVisit, EnvelopeFault, RejectedClaim, lacks_minutes, minutes_note
+
+    note = minutes_note(rules)  # from the rules' own ``needs``: a plugin's rule is named too
 
     waiting: deque[tuple[int, Any]] = deque()  # items read and not yet written, in file order
 
@@ -711,8 +715,8 @@ def _check_claims(
         for number, item in enumerate(records.x12_items(), 1):
             waiting.append((number, item))
             if isinstance(item, ClaimVisit):
-                if not noted and lacks_minutes(item.visit):
-                    print(f"ptcpt: note: {MINUTES_NOTE}", file=sys.stderr)
+                if not noted and note is not None and lacks_minutes(item.visit):
+                    print(f"ptcpt: note: {note}", file=sys.stderr)
                     noted = True
                 yield number, item
 
@@ -841,11 +845,14 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 
     if args.top < 1:
         raise UsageError(f"--top must be at least 1, got {args.top}")
+    payer = None
     if args.payer is not None:
         from ptcpt.engine import default_checker
 
-        _known_payer(default_checker(), args.payer)
-    options = {"top": args.top, "payer": args.payer, "on": args.on}
+        checker = default_checker()
+        _known_payer(checker, args.payer)
+        payer = checker.payer(args.payer)  # the profile: an installed plugin's payer counts
+    options = {"top": args.top, "payer": payer, "on": args.on}
     if args.text != "-":
         suggestions = classify(args.text, **options)
         if args.json:

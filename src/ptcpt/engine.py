@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ptcpt.claims import claim_changes, denials, one_per_problem
-from ptcpt.default_plugins.medicare import NONCOVERED
 from ptcpt.errors import InvalidVisit, PluginError
 from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
+from ptcpt.payers import builtin_payers
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
@@ -44,8 +44,6 @@ if TYPE_CHECKING:
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
 log = logging.getLogger("ptcpt")
-
-_NOTHING: frozenset[str] = frozenset()
 
 #: The rule id of the findings the engine makes for failing rules and plugins.
 PLUGIN_ERROR = "plugin.error"
@@ -326,8 +324,9 @@ class Checker:
         """The visit's payment estimate for its payer, or None when it cannot be priced.
 
         Medicare's physician fee schedule prices every payer (a payer with a registered
-        :class:`~ptcpt.payers.FeeSchedule` is re-priced with it). Codes Medicare does
-        not cover when a therapist furnishes them pay 0 for Medicare payers. None when
+        :class:`~ptcpt.payers.FeeSchedule` is re-priced with it). The codes the payer's
+        profile lists as never covered (``PayerProfile.noncovered``: dry needling for
+        Medicare) pay 0, whether or not ``medicare.noncovered`` runs. None when
         the tables hold no conversion factor for the date of service.
         """
         payer = self.payer(visit.payer)
@@ -350,7 +349,7 @@ class Checker:
             tables=self.tables,
             locality=locality,
             apm=apm,
-            noncovered_codes=NONCOVERED if payer.medicare_rules else _NOTHING,
+            noncovered_codes=payer.noncovered,
             denied=denied,
             unpriced_lines=unpriced_lines,
         )
@@ -385,8 +384,13 @@ class Checker:
                 from ptcpt.classifier import Classifier, default_classifier
 
                 terms = self.plugins.terms()
+                # The shared default classifier resolves payer ids among the built-in
+                # profiles: a Checker whose payers differ builds its own.
+                same_payers = self.payers == builtin_payers()
                 self._classifier = (
-                    Classifier(extra_terms=terms, payers=self.payers) if terms else default_classifier()
+                    default_classifier()
+                    if not terms and same_payers
+                    else Classifier(extra_terms=terms, payers=self.payers)
                 )
             return self._classifier
 

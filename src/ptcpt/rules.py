@@ -8,6 +8,7 @@ its findings and hints; the engine stamps the rule id and plugin name on each.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import attrs
 
 from ptcpt.report import Correction, Finding, Hint, Severity
+from ptcpt.visit import Line
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from ptcpt.fees import Estimate
     from ptcpt.payers import PayerProfile
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Line, Visit
+    from ptcpt.visit import Visit
 
 __all__ = ["RULE_KINDS", "Rule", "RuleContext", "RuleFunction", "rule"]
 
@@ -49,6 +51,28 @@ def _rule_id(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
 def _kind(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
     if value not in RULE_KINDS:
         raise ValueError(f"{attribute.name}: must be 'validation' or 'hint', got {value!r}")
+
+
+@functools.cache
+def _line_fields() -> frozenset[str]:
+    """The optional fields of a Line (those that may be None): what a rule may need."""
+    return frozenset(f.name for f in attrs.fields(Line) if f.default is None)
+
+
+def _needs(value: Iterable[str] | str) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+def _needed_fields(_: Any, attribute: attrs.Attribute[frozenset[str]], value: frozenset[str]) -> None:
+    known = _line_fields()
+    unknown = sorted(repr(name) for name in value if name not in known)
+    if unknown:
+        raise ValueError(
+            f"{attribute.name}: {', '.join(unknown)} is not an optional field of Line "
+            f"(one of {', '.join(sorted(known))})"
+        )
 
 
 def _payers(value: Iterable[str] | None) -> frozenset[str] | None:
@@ -73,6 +97,10 @@ class Rule:
     codes: frozenset[str] | None = attrs.field(default=None, converter=_payers)
     #: Run only when some line carries one of these modifiers (None: always).
     modifiers: frozenset[str] | None = attrs.field(default=None, converter=_payers)
+    #: The optional Line fields the rule needs to judge a line (e.g. ``{"minutes"}``):
+    #: a line without them is one it cannot judge. The engine runs the rule anyway;
+    #: readers of inputs that lack a field (an 837P has no minutes) name these rules.
+    needs: frozenset[str] = attrs.field(default=frozenset(), converter=_needs, validator=_needed_fields)
 
     def applies_to(self, payer: str) -> bool:
         return self.payers is None or payer in self.payers
@@ -88,13 +116,16 @@ def rule(
     payers: Iterable[str] | str | None = None,
     codes: Iterable[str] | None = None,
     modifiers: Iterable[str] | None = None,
+    needs: Iterable[str] | str = (),
 ) -> Callable[[RuleFunction], Rule]:
     """Decorate a function ``(visit, ctx) -> iterable of findings/hints`` as a Rule.
 
     ``payers`` limits the rule to those payer ids; ``codes`` and ``modifiers`` let the
     engine skip it for visits that bill none of those codes or carry none of those
-    modifiers. The first line of the function's docstring becomes the rule's
-    description, shown by ``ptcpt rules``.
+    modifiers. ``needs`` names the optional :class:`~ptcpt.Line` fields the rule
+    needs to judge a line (``{"minutes"}``), so readers of inputs without them can say
+    which rules cannot judge. The first line of the function's docstring becomes the
+    rule's description, shown by ``ptcpt rules``.
     """
 
     def decorate(function: RuleFunction) -> Rule:
@@ -107,6 +138,7 @@ def rule(
             description=doc[0] if doc else "",
             codes=codes,
             modifiers=modifiers,
+            needs=needs,
         )
 
     return decorate

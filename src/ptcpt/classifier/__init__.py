@@ -57,8 +57,9 @@ def classify(
 ) -> Suggestions:
     """Ranked PT codes for a description of a service; empty when none fits.
 
-    ``top`` caps the number of suggestions; ``payer`` (a :class:`~ptcpt.PayerProfile`
-    or a registered payer id such as "medicare" or "commercial") decides payer-specific
+    ``top`` caps the number of suggestions; ``payer`` (a :class:`~ptcpt.PayerProfile`,
+    or a built-in payer id such as "medicare" or "commercial"; for a plugin's payer use
+    ``checker.classifier()`` or pass the profile) decides payer-specific
     codes (unattended e-stim is G0283 for a payer that follows Medicare's rules, 97014
     otherwise), and when None a payer named in the text counts; ``on`` is the date of
     service (default today), and a code not billable that day is never suggested.

@@ -106,7 +106,7 @@ class Classifier:
             vocabulary = model.meta.get("vocabulary", ())
             if isinstance(vocabulary, list):
                 self._norm.learn(str(word) for word in vocabulary)
-        #: payer id -> profile, for ``payer`` given as an id (None: the default Checker's)
+        #: payer id -> profile, for ``payer`` given as an id (None: the built-in profiles)
         self._payers = payers
         self._families = (*_families.FAMILIES, *families)
         for family in self._families:
@@ -134,8 +134,10 @@ class Classifier:
 
         ``payer`` is the claim's payer: a :class:`~ptcpt.PayerProfile` (a payer that
         follows Medicare's rules gets Medicare's HCPCS codes, such as G0283 for
-        unattended e-stim) or the id of a registered one ("medicare", "commercial",
-        ...); when None, a payer named in the text counts. ``on`` is the date of
+        unattended e-stim: the profile's ``medicare_rules`` decides, never the id) or a
+        payer id, looked up among the classifier's ``payers`` (a Checker's classifier
+        has the Checker's) or, when it was given none, the built-in profiles
+        ("medicare", "commercial", ...); when None, a payer named in the text counts. ``on`` is the date of
         service (default today): a code not billable that day is never suggested.
         """
         if not isinstance(text, str):
@@ -195,18 +197,11 @@ class Classifier:
             raise TypeError(
                 f"payer must be a PayerProfile or a payer id such as 'medicare', got {type(payer).__name__}"
             )
-        wanted = payer.strip().casefold()
-        if not wanted:
+        if not payer.strip():
             return None
-        payers = self._payers
-        if payers is None:
-            from ptcpt.engine import default_checker
+        from ptcpt.payers import find_payer
 
-            payers = default_checker().payers
-        profile = payers.get(wanted)
-        if profile is None:
-            known = ", ".join(sorted(payers))
-            raise ValueError(f"payer: unknown payer {payer!r}; known payers: {known}")
+        profile = find_payer(payer, self._payers)
         return profile.medicare_rules
 
     def _classify(self, text: str, top: int, medicare: bool | None, on: dt.date) -> Suggestions:

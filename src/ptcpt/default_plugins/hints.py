@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 _CENT = Decimal("0.01")
 
 
-@rule("hint.units-available", kind="hint")
+@rule("hint.units-available", kind="hint", needs={"minutes"})
 def units_available(visit: Visit, ctx: RuleContext) -> Iterator[Hint]:
     """Minutes support more units than were billed, and billing them breaks no rule."""
     plan = ctx.units

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.hookspecs import hookimpl
+from ptcpt.payers import MEDICARE_NONCOVERED
 from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
 
@@ -18,9 +19,10 @@ if TYPE_CHECKING:
 #: (facts.md 1b: G0283 for unattended electrical stimulation; 1d: G0515 for 97127, which
 #: CPT had only in 2018-2019 and the fee-schedule extract, a 2022 release, no longer lists).
 MEDICARE_EQUIVALENT = {"97014": "G0283", "97127": "G0515"}
-#: Services Medicare does not cover when a physical therapist furnishes them
-#: (facts.md 1f and 11: dry needling; APTA advises GX with a voluntary ABN).
-NONCOVERED = frozenset({"20560", "20561"})
+#: Services Medicare does not cover when a physical therapist furnishes them: kept in
+#: :data:`ptcpt.payers.MEDICARE_NONCOVERED` (a payer's profile says what it never
+#: covers, ``PayerProfile.noncovered``); this name stays for code that imported it.
+NONCOVERED = MEDICARE_NONCOVERED
 
 
 @rule("medicare.invalid-code", kind="validation")
@@ -68,8 +70,9 @@ def noncovered(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A non-covered service (dry needling) billed without GX or GA."""
     if not ctx.medicare:
         return
+    noncovered = ctx.payer.noncovered  # the payer's profile says which codes it never covers
     for i, (line, status) in enumerate(zip(visit.lines, ctx.statuses, strict=True)):
-        if line.code not in NONCOVERED and status != "N":
+        if line.code not in noncovered and status != "N":
             continue
         mods = set(line.modifiers)
         if "GX" in mods:

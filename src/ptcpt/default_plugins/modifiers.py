@@ -175,7 +175,7 @@ def assistant_evaluation(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
         )
 
 
-@rule("modifier.assistant-missing", kind="validation")
+@rule("modifier.assistant-missing", kind="validation", needs={"minutes", "assistant_minutes"})
 def assistant_missing(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """A PTA furnished more than the de minimis share without CQ (Medicare)."""
     if not ctx.payer.assistant_modifiers:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})
 
 
-@rule("group.size", kind="validation", codes={"97150"})
+@rule("group.size", kind="validation", codes={"97150"}, needs={"group_size"})
 def group_size(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """97150 without a group of at least two patients."""
     for i, line in enumerate(visit.lines):

@@ -42,7 +42,7 @@ def _billed_timed(visit: Visit, ctx: RuleContext) -> dict[str, tuple[int, int, b
     return billed
 
 
-@rule("units.mismatch", kind="validation")
+@rule("units.mismatch", kind="validation", needs={"minutes"})
 def units_mismatch(visit: Visit, ctx: RuleContext) -> Iterator[Finding]:
     """Timed units that the minutes do not support under the payer's method."""
     plan = ctx.units
