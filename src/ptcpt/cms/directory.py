@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ptcpt.cmsdata import CmsTables, Gpci, MueLimit, PfsStatus, PtpEdit, Rvu, bundled_tables
+from ptcpt.cms.tables import CmsTables, Gpci, MueLimit, PfsStatus, PtpEdit, Rvu, bundled_tables
 from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ptcpt import cmsfiles
-from ptcpt.cmsdata import bundled_tables
-from ptcpt.cmsfiles import (
+from ptcpt.cms import directory as cmsfiles
+from ptcpt.cms.tables import bundled_tables
+from ptcpt.cms.directory import (
     ENV_VAR,
     default_codes,
     find_cms_files,
@@ -28,7 +28,7 @@ from ptcpt.engine import Checker
 from ptcpt.errors import DataError
 from ptcpt.fees import PricedLineInput, price_lines
 
-FIXTURES = Path(__file__).parent / "data" / "cms"
+FIXTURES = Path(__file__).parent.parent / "data" / "cms"
 PTP = [FIXTURES / "ccipra-v999r0-f1.txt", FIXTURES / "ccipra-v999r0-f2.txt"]
 MUE = FIXTURES / "MCR_MUE_PractitionerServices_Eff_01-01-2099.csv"
 PPRRVU = FIXTURES / "PPRRVU2026_JAN_TEST.csv"

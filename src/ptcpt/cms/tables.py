@@ -3,7 +3,7 @@
 Every figure is dated (a release, a year, a window of dates of service) because CMS
 changes them quarterly and a claim is judged by the rules of its date of service. The
 bundled extract (``data/*.csv``, see ``data/SOURCES.md``) loads on first use and is
-cached; :mod:`ptcpt.cmsfiles` builds the same :class:`CmsTables` from CMS's own quarterly
+cached; :mod:`ptcpt.cms.directory` builds the same :class:`CmsTables` from CMS's own quarterly
 files so production users stay current without a ptcpt release.
 
 Two date conventions meet here; each record says which it uses:
@@ -569,7 +569,7 @@ class CmsTables:
     Compared and hashed by identity: two loads of the same files are different objects
     (compare the record tuples to compare contents).
 
-    Build one with :func:`bundled_tables` (cached), :func:`ptcpt.cmsfiles.load_cms_tables`
+    Build one with :func:`bundled_tables` (cached), :func:`ptcpt.cms.directory.load_cms_tables`
     (CMS's own files replacing bundled parts) or ``attrs.evolve(tables, ptp=...)``.
     Lookups are dictionary-fast; the indexes are built once, when the object is made.
     """
