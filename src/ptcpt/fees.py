@@ -1,6 +1,6 @@
 """Medicare fee-schedule arithmetic for a visit's lines: what each line should pay.
 
-Pure functions over :class:`~ptcpt.cms.tables.CmsTables`; no I/O, no rules. The rule
+Pure functions over :class:`~ptcpt.cms.CmsTables`; no I/O, no rules. The rule
 engine decides coverage and modifiers; this module turns the lines it is given into
 money, following facts.md 6b-6c:
 
@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
-from ptcpt.cms.tables import CmsTables, bundled_tables, normalise_locality
+from ptcpt.cms import CmsTables, bundled_tables, normalise_locality
 from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError, InvalidVisit
 

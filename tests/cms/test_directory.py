@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ptcpt.cms import directory as cmsfiles
-from ptcpt.cms.tables import bundled_tables
-from ptcpt.cms.directory import (
+from ptcpt.cms import (
     ENV_VAR,
+    bundled_tables,
     default_codes,
     find_cms_files,
     load_cms_tables,
@@ -24,6 +23,7 @@ from ptcpt.cms.directory import (
     tables_from_dir,
     tables_from_env,
 )
+from ptcpt.cms import directory as cmsfiles
 from ptcpt.engine import Checker
 from ptcpt.errors import DataError
 from ptcpt.fees import PricedLineInput, price_lines

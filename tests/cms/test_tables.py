@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptcpt.cms.tables import (
+from ptcpt.cms import (
     CmsTables,
     ConversionFactor,
     Gpci,
