@@ -1,5 +1,9 @@
 """Small, escaped HTML tables for Jupyter (``_repr_html_``).
 
+All of ptcpt's notebook HTML lives here: a value's ``_repr_html_`` is one line that
+imports this module lazily and calls its function, so the value modules know nothing of
+screens and this module imports nothing of ptcpt when it runs.
+
 No scripts and no styles beyond inline basics: notebook front ends and static exports
 render them the same, and every value passes through :func:`html.escape`.
 """
@@ -11,13 +15,22 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from decimal import Decimal
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Suggestions
     from ptcpt.codes import Code
+    from ptcpt.fees import Estimate
     from ptcpt.report import Report
 
-__all__ = ["catalog_html", "code_html", "report_html", "suggestions_html", "table_html"]
+__all__ = [
+    "catalog_html",
+    "code_html",
+    "estimate_html",
+    "report_html",
+    "suggestions_html",
+    "table_html",
+]
 
 _MAX_ROWS = 200
 
@@ -97,6 +110,60 @@ def catalog_html(catalog: Catalog) -> str:
     if len(codes) > _MAX_ROWS:
         table += f"<p>{len(codes) - _MAX_ROWS} more codes not shown</p>"
     return table
+
+
+def _money(value: Decimal | None) -> str:
+    return "" if value is None else f"${value:,.2f}"
+
+
+def estimate_html(estimate: Estimate) -> str:
+    """The priced lines with each reduction and a total row, then notes and unconfirmed inputs."""
+    where = f"locality {estimate.locality}" if estimate.locality else "national (GPCI 1.000)"
+    cf = (
+        f"CF {estimate.conversion_factor}"
+        if estimate.conversion_factor is not None
+        else "no conversion factor"
+    )
+    caption = f"Estimate for {estimate.on.isoformat()}, {where}, {cf}: {_money(estimate.total)}"
+    missing = sum(1 for line in estimate.lines if not line.priced)
+    if missing:
+        caption += f" (incomplete: {missing} line(s) have no estimate)"
+    rows: list[tuple[object, ...]] = [
+        (
+            line.index,
+            line.code,
+            line.units,
+            line.modifiers,
+            _money(line.full),
+            _money(line.mppr_reduction),
+            _money(line.assistant_reduction),
+            _money(line.payable),
+            "; ".join(line.reasons),
+        )
+        for line in estimate.lines
+    ]
+    rows.append(
+        (
+            "",
+            "total",
+            "",
+            "",
+            _money(estimate.full_total),
+            _money(estimate.mppr_total),
+            _money(estimate.assistant_total),
+            _money(estimate.total),
+            "" if estimate.complete else "some lines have no estimate",
+        )
+    )
+    table = table_html(
+        ("line", "code", "units", "modifiers", "full", "MPPR", "assistant", "payable", "why"),
+        rows,
+        caption=caption,
+    )
+    extra = "".join(f"<p>{html.escape(note)}</p>" for note in estimate.notes)
+    if estimate.unconfirmed:
+        extra += "<p>Unconfirmed inputs: " + html.escape("; ".join(estimate.unconfirmed)) + "</p>"
+    return table + extra
 
 
 def report_html(report: Report) -> str:

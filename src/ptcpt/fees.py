@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import html
 import weakref
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -198,54 +197,9 @@ class Estimate:
         return estimate_to_frame(self, money=money)
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import table_html
+        from ptcpt.display import estimate_html
 
-        where = f"locality {self.locality}" if self.locality else "national (GPCI 1.000)"
-        cf = f"CF {self.conversion_factor}" if self.conversion_factor is not None else "no conversion factor"
-        caption = f"Estimate for {self.on.isoformat()}, {where}, {cf}: {_money(self.total)}"
-        missing = sum(1 for line in self.lines if not line.priced)
-        if missing:
-            caption += f" (incomplete: {missing} line(s) have no estimate)"
-        rows: list[tuple[object, ...]] = [
-            (
-                line.index,
-                line.code,
-                line.units,
-                line.modifiers,
-                _money(line.full),
-                _money(line.mppr_reduction),
-                _money(line.assistant_reduction),
-                _money(line.payable),
-                "; ".join(line.reasons),
-            )
-            for line in self.lines
-        ]
-        rows.append(
-            (
-                "",
-                "total",
-                "",
-                "",
-                _money(self.full_total),
-                _money(self.mppr_total),
-                _money(self.assistant_total),
-                _money(self.total),
-                "" if self.complete else "some lines have no estimate",
-            )
-        )
-        table = table_html(
-            ("line", "code", "units", "modifiers", "full", "MPPR", "assistant", "payable", "why"),
-            rows,
-            caption=caption,
-        )
-        extra = "".join(f"<p>{html.escape(note)}</p>" for note in self.notes)
-        if self.unconfirmed:
-            extra += "<p>Unconfirmed inputs: " + html.escape("; ".join(self.unconfirmed)) + "</p>"
-        return table + extra
-
-
-def _money(value: Decimal | None) -> str:
-    return "" if value is None else f"${value:,.2f}"
+        return estimate_html(self)
 
 
 class _Terms:
