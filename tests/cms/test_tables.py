@@ -488,3 +488,13 @@ def test_duplicate_keys_are_rejected() -> None:
             payment_factors=(),
             modifiers=(),
         )
+
+
+def test_memo_is_made_with_the_tables_and_kept_per_owner() -> None:
+    tables = load_bundled_tables()
+    memo = tables.memo("tests.owner")
+    assert memo == {}
+    memo["k"] = 1
+    assert tables.memo("tests.owner") == {"k": 1}
+    assert tables.memo("tests.other") == {}
+    assert attrs.evolve(tables).memo("tests.owner") == {}

@@ -36,6 +36,7 @@ class _Index:
         "gpci",
         "gpci_years",
         "kx",
+        "memos",
         "modifiers",
         "mue",
         "ptp",
@@ -82,6 +83,8 @@ class _Index:
             if edit.deleted is not None and edit.deleted < dt.date.max:
                 boundaries.add(edit.deleted + dt.timedelta(days=1))  # out of force from this day
         self.among_epochs = sorted(boundaries)
+        #: owner -> a dict of figures that module computed from these tables (CmsTables.memo)
+        self.memos: dict[str, dict[Any, Any]] = {}
         self.releases = {
             name: _release(table, labels)
             for name, table, labels in (

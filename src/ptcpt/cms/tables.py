@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -74,6 +74,20 @@ class CmsTables:
             f"<CmsTables ptp={len(self.ptp)} mue={len(self.mue_limits)} rvu={len(self.rvus)} ({span}) "
             f"gpci={len(self.gpcis)} cf={len(self.conversion_factors)}>"
         )
+
+    def memo(self, owner: str) -> dict[Any, Any]:
+        """A dict made with these tables for ``owner``'s memo of figures computed from them.
+
+        Figures derived from one set of tables (a code's fee terms, say) are memoised here,
+        not in module state: they live and die with the tables, and a reloaded or evolved
+        set of tables starts with none. ``owner`` is a dotted name such as
+        ``"ptcpt.fees.terms"``; the caller bounds the dict's size.
+        """
+        memos = self._index.memos
+        found = memos.get(owner)
+        if found is None:
+            found = memos[owner] = {}
+        return found
 
     # -- NCCI -------------------------------------------------------------------------------
     def ptp_edits(self, column1: str, column2: str) -> tuple[PtpEdit, ...]:
