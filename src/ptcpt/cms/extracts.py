@@ -6,13 +6,10 @@ and a bad one raises DataError naming the file, the row and the field.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
-import re
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from ptcpt._datafiles import check_keys, read_csv_rows
+from ptcpt._datafiles import csv_table
 from ptcpt.cms.records import (
     ConversionFactor,
     Gpci,
@@ -25,11 +22,10 @@ from ptcpt.cms.records import (
     Rvu,
 )
 from ptcpt.cms.tables import CmsTables
-from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:
-    from collections.abc import Collection, Iterator, Mapping
+    pass
 
 __all__ = [
     "EXTRACT_COLUMNS",
@@ -45,102 +41,6 @@ __all__ = [
     "read_rvu_extract",
     "read_status_extract",
 ]
-
-
-_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-class _Row:
-    """One CSV row with typed getters that raise DataError naming file, row and field."""
-
-    __slots__ = ("file", "line", "row")
-
-    def __init__(self, file: str, line: int | str, row: Mapping[str, str]) -> None:
-        self.file = file
-        self.line = line
-        self.row = row
-
-    def fail(self, field: str | None, message: str) -> DataError:
-        return DataError(message, file=self.file, row=self.line, field=field)
-
-    def text(self, field: str, *, required: bool = False) -> str:
-        value = (self.row.get(field) or "").strip()
-        if required and not value:
-            raise self.fail(field, "must not be empty")
-        return value
-
-    def code(self, field: str) -> str:
-        value = self.text(field).upper()
-        if not is_code_shaped(value):
-            raise self.fail(field, "must be a CPT/HCPCS code such as 97110")
-        return value
-
-    def date(self, field: str) -> dt.date:
-        value = self.optional_date(field)
-        if value is None:
-            raise self.fail(field, "must be a date such as 2024-07-01")
-        return value
-
-    def optional_date(self, field: str) -> dt.date | None:
-        value = self.text(field)
-        if not value:
-            return None
-        if _ISO_DATE.fullmatch(value) is None:
-            raise self.fail(field, "must be an ISO date such as 2024-07-01")
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            raise self.fail(field, "must be an ISO date such as 2024-07-01") from None
-
-    def decimal(self, field: str) -> Decimal:
-        value = self.optional_decimal(field)
-        if value is None:
-            raise self.fail(field, "must be a number")
-        return value
-
-    def optional_decimal(self, field: str) -> Decimal | None:
-        value = self.text(field)
-        if not value:
-            return None
-        try:
-            number = Decimal(value)
-        except InvalidOperation:
-            raise self.fail(field, "must be a number such as 0.45") from None
-        if not number.is_finite() or number < 0:
-            raise self.fail(field, "must be a number >= 0")
-        return number
-
-    def integer(self, field: str, choices: Collection[int] | None = None) -> int:
-        value = self.text(field)
-        if not value.isdigit():
-            raise self.fail(field, "must be a whole number")
-        number = int(value)
-        if choices is not None and number not in choices:
-            raise self.fail(field, f"must be one of {', '.join(str(c) for c in sorted(choices))}")
-        return number
-
-    def flag(self, field: str) -> bool:
-        value = self.text(field).lower()
-        if value not in ("true", "false"):
-            raise self.fail(field, "must be true or false")
-        return value == "true"
-
-
-def _build(row: _Row, factory: Any, **fields: Any) -> Any:
-    try:
-        return factory(**fields)
-    except (ValueError, TypeError) as exc:
-        raise row.fail(None, str(exc)) from None
-
-
-def _rows(name: str, columns: tuple[str, ...], text: str | None) -> Iterator[_Row]:
-    required = frozenset(columns)
-    checked = False
-    for line, row in read_csv_rows(name, text):
-        if not checked:
-            check_keys(row, required=required, optional=frozenset(), file=name, where="header")
-            checked = True
-        yield _Row(name, line, row)
 
 
 #: The header of each bundled extract that is read column by column; the build script
@@ -188,8 +88,7 @@ EXTRACT_COLUMNS: dict[str, tuple[str, ...]] = {
 def read_ptp_extract(text: str | None = None, name: str = "ncci_ptp.csv") -> tuple[PtpEdit, ...]:
     cols = EXTRACT_COLUMNS["ncci_ptp.csv"]
     return tuple(
-        _build(
-            r,
+        r.build(
             PtpEdit,
             column1=r.code("column1"),
             column2=r.code("column2"),
@@ -199,14 +98,13 @@ def read_ptp_extract(text: str | None = None, name: str = "ncci_ptp.csv") -> tup
             rationale=r.text("rationale"),
             release=r.text("release", required=True),
         )
-        for r in _rows(name, cols, text)
+        for r in csv_table(name, cols, text)
     )
 
 
 def read_mue_extract(text: str | None = None, name: str = "mue.csv") -> tuple[MueLimit, ...]:
     return tuple(
-        _build(
-            r,
+        r.build(
             MueLimit,
             code=r.code("code"),
             mue=r.integer("mue"),
@@ -214,16 +112,15 @@ def read_mue_extract(text: str | None = None, name: str = "mue.csv") -> tuple[Mu
             rationale=r.text("rationale"),
             release=r.text("release", required=True),
         )
-        for r in _rows(name, ("code", "mue", "mai", "rationale", "release"), text)
+        for r in csv_table(name, ("code", "mue", "mai", "rationale", "release"), text)
     )
 
 
 def read_rvu_extract(text: str | None = None, name: str = "rvu.csv") -> tuple[Rvu, ...]:
     cols = EXTRACT_COLUMNS["rvu.csv"]
     result: list[Rvu] = []
-    for r in _rows(name, cols, text):
-        row: Rvu = _build(
-            r,
+    for r in csv_table(name, cols, text):
+        row: Rvu = r.build(
             Rvu,
             year=r.integer("year"),
             code=r.code("code"),
@@ -246,23 +143,21 @@ def read_rvu_extract(text: str | None = None, name: str = "rvu.csv") -> tuple[Rv
 
 def read_status_extract(text: str | None = None, name: str = "pfs_status.csv") -> tuple[PfsStatus, ...]:
     return tuple(
-        _build(
-            r,
+        r.build(
             PfsStatus,
             code=r.code("code"),
             status=r.text("status", required=True),
             mult_proc=r.text("mult_proc", required=True),
             release=r.text("release", required=True),
         )
-        for r in _rows(name, ("code", "status", "mult_proc", "release"), text)
+        for r in csv_table(name, ("code", "status", "mult_proc", "release"), text)
     )
 
 
 def read_gpci_extract(text: str | None = None, name: str = "gpci.csv") -> tuple[Gpci, ...]:
     cols = EXTRACT_COLUMNS["gpci.csv"]
     return tuple(
-        _build(
-            r,
+        r.build(
             Gpci,
             year=r.integer("year"),
             mac=r.text("mac", required=True),
@@ -275,7 +170,7 @@ def read_gpci_extract(text: str | None = None, name: str = "gpci.csv") -> tuple[
             release=r.text("release", required=True),
             state_inferred=r.flag("state_inferred"),
         )
-        for r in _rows(name, cols, text)
+        for r in csv_table(name, cols, text)
     )
 
 
@@ -284,8 +179,7 @@ def read_conversion_factors(
 ) -> tuple[ConversionFactor, ...]:
     cols = EXTRACT_COLUMNS["conversion_factors.csv"]
     return tuple(
-        _build(
-            r,
+        r.build(
             ConversionFactor,
             start=r.date("start"),
             end=r.date("end"),
@@ -295,14 +189,13 @@ def read_conversion_factors(
             unconfirmed=r.flag("unconfirmed"),
             source=r.text("source", required=True),
         )
-        for r in _rows(name, cols, text)
+        for r in csv_table(name, cols, text)
     )
 
 
 def read_kx_thresholds(text: str | None = None, name: str = "kx_thresholds.csv") -> tuple[KxThreshold, ...]:
     return tuple(
-        _build(
-            r,
+        r.build(
             KxThreshold,
             year=r.integer("year"),
             amount=r.decimal("amount"),
@@ -310,7 +203,7 @@ def read_kx_thresholds(text: str | None = None, name: str = "kx_thresholds.csv")
             unconfirmed=r.flag("unconfirmed"),
             source=r.text("source", required=True),
         )
-        for r in _rows(name, ("year", "amount", "grade", "unconfirmed", "source"), text)
+        for r in csv_table(name, ("year", "amount", "grade", "unconfirmed", "source"), text)
     )
 
 
@@ -319,8 +212,7 @@ def read_payment_factors(
 ) -> tuple[PaymentFactor, ...]:
     cols = EXTRACT_COLUMNS["payment_factors.csv"]
     return tuple(
-        _build(
-            r,
+        r.build(
             PaymentFactor,
             name=r.text("name", required=True),
             start=r.date("start"),
@@ -330,15 +222,14 @@ def read_payment_factors(
             unconfirmed=r.flag("unconfirmed"),
             source=r.text("source", required=True),
         )
-        for r in _rows(name, cols, text)
+        for r in csv_table(name, cols, text)
     )
 
 
 def read_modifiers(text: str | None = None, name: str = "modifiers.csv") -> tuple[ModifierInfo, ...]:
     cols = EXTRACT_COLUMNS["modifiers.csv"]
     return tuple(
-        _build(
-            r,
+        r.build(
             ModifierInfo,
             modifier=r.text("modifier", required=True),
             group=r.text("group", required=True),
@@ -348,7 +239,7 @@ def read_modifiers(text: str | None = None, name: str = "modifiers.csv") -> tupl
             unconfirmed=r.flag("unconfirmed"),
             source=r.text("source", required=True),
         )
-        for r in _rows(name, cols, text)
+        for r in csv_table(name, cols, text)
     )
 
 
