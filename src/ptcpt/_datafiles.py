@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ptcpt.codes import is_code_shaped
@@ -28,6 +27,7 @@ from ptcpt.errors import DataError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Collection, Iterator, Mapping
+    from decimal import Decimal
 
 __all__ = [
     "CsvRow",
@@ -265,6 +265,8 @@ class CsvRow:
         return value
 
     def optional_decimal(self, field: str) -> Decimal | None:
+        from decimal import Decimal, InvalidOperation  # not on the catalog's import path
+
         value = self.text(field)
         if not value:
             return None
