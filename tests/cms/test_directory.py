@@ -13,6 +13,7 @@ from ptcpt.cms import (
     ENV_VAR,
     bundled_tables,
     default_codes,
+    directory,
     find_cms_files,
     load_cms_tables,
     read_gpci_file,
@@ -23,7 +24,6 @@ from ptcpt.cms import (
     tables_from_dir,
     tables_from_env,
 )
-from ptcpt.cms import directory as cmsfiles
 from ptcpt.engine import Checker
 from ptcpt.errors import DataError
 from ptcpt.fees import PricedLineInput, price_lines
@@ -306,7 +306,7 @@ def test_cms_files_price_the_golden_visit_without_unconfirmed_inputs() -> None:
 
 
 def test_default_codes_are_the_catalog_and_the_extract(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cmsfiles, "_catalog_codes", lambda: frozenset({"G0515"}))
+    monkeypatch.setattr(directory, "_catalog_codes", lambda: frozenset({"G0515"}))
     codes = default_codes()
     assert {"G0515", "97110", "97150", "20560", "G0283"} <= codes
     assert "99213" not in codes
