@@ -26,7 +26,7 @@ from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
-from ptcpt.cmsdata import EXTRACT_COLUMNS
+from ptcpt.cms import EXTRACT_COLUMNS
 
 DEFAULT_SOURCE = Path("/work/shared/domain/cms")
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "src" / "ptcpt" / "data"

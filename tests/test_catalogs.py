@@ -294,7 +294,7 @@ def test_the_codes_issue_13_adds_are_in_the_catalog_with_sources(code: str) -> N
 
 
 def test_codes_with_a_cms_mue_row_say_what_it_is() -> None:
-    from ptcpt.cmsdata import bundled_tables
+    from ptcpt.cms import bundled_tables
 
     tables = bundled_tables()
     for code in ("98966", "98967", "98968", "98970", "98971", "98972", "97037", "29505", "29515"):

@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
-import ptcpt.cmsdata
+import ptcpt.cms
 from ptcpt.catalogs import Catalog
 from ptcpt.codes import Code
 from ptcpt.errors import InvalidVisit
@@ -456,7 +456,7 @@ def _merged(minutes: dict[str, int]) -> dict[str, int]:
 @given(family_maps, methods)
 def test_a_primary_never_gets_more_units_than_its_mue(minutes: dict[str, int], method: str) -> None:
     plan = allocate(minutes, method=method)
-    tables = ptcpt.cmsdata.bundled_tables()
+    tables = ptcpt.cms.bundled_tables()
     for primary in ("97129", "97810", "97813"):
         if primary in plan:
             assert plan[primary] <= 1  # "first 15 minutes"

@@ -14,6 +14,7 @@ from ptcpt.errors import DataError, InvalidVisit, MissingExtra, PluginError, Ptc
 
 if TYPE_CHECKING:
     from ptcpt import batch as batch
+    from ptcpt import cms as cms
     from ptcpt import cmsdata as cmsdata
     from ptcpt import cmsfiles as cmsfiles
     from ptcpt import fees as fees
@@ -72,7 +73,7 @@ _LAZY: dict[str, str] = {
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
 _LAZY_MODULES = frozenset(
-    {"batch", "claims", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
+    {"batch", "claims", "cms", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
 )
 
 __all__ = [

@@ -16,6 +16,13 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ptcpt._datafiles import (
+    build_value,
+    check_top_level,
+    read_bundled_text,
+    read_toml,
+    table_rows,
+)
 from ptcpt.codes import Category, Code, TherapyList, Timing, is_code_shaped
 from ptcpt.errors import DataError, UnknownCode
 
@@ -45,6 +52,8 @@ _REQUIRED = frozenset(
 _OPTIONAL = frozenset(
     {"unit_minutes", "effective", "deleted", "replaced_by", "add_on_to", "notes", "unconfirmed"}
 )
+#: every key a codes row may have: a validator message naming one of them names the field
+_FIELDS = _REQUIRED | _OPTIONAL
 _WORD = re.compile(r"[a-z0-9]+")
 
 
@@ -260,8 +269,6 @@ def load_codes(text: str | None = None, *, file: str = CODES_FILE) -> tuple[Code
     :class:`DataError` naming the file, the row (``codes[i]``, with the code when it can
     be read) and the field.
     """
-    from ptcpt._datafiles import check_keys, read_bundled_text, read_toml
-
     if text is None:
         import json
 
@@ -272,23 +279,9 @@ def load_codes(text: str | None = None, *, file: str = CODES_FILE) -> tuple[Code
             raise DataError(f"not valid JSON: {exc}", file=file) from None
     else:
         document = read_toml(file, text)
-    if not isinstance(document, dict):
-        raise DataError("expected a table of [[codes]]", file=file)
-    unknown_tables = set(document) - {"codes"}
-    if unknown_tables:
-        raise DataError(f"unknown top-level keys {sorted(unknown_tables)}", file=file)
-    rows = document.get("codes")
-    if not isinstance(rows, list) or not rows:
-        raise DataError("expected one or more [[codes]] tables", file=file)
-    codes: list[Code] = []
-    for index, row in enumerate(rows):
-        label = f"codes[{index}]"
-        if not isinstance(row, Mapping):
-            raise DataError("each entry must be a table", file=file, row=label)
-        if isinstance(row.get("code"), str):
-            label = f"codes[{index}] ({row['code']})"
-        check_keys(row, required=_REQUIRED, optional=_OPTIONAL, file=file, where=label)
-        codes.append(_code_from_row(row, file=file, where=label))
+    document = check_top_level(document, frozenset({"codes"}), file=file, expected="a table of [[codes]]")
+    rows = table_rows(document, "codes", file=file, required=_REQUIRED, optional=_OPTIONAL, label="code")
+    codes = [_code_from_row(row, file=file, where=where) for where, row in rows]
     return tuple(codes)
 
 
@@ -322,31 +315,31 @@ def _code_from_row(row: Mapping[str, Any], *, file: str, where: str) -> Code:
             row=where,
             field="therapy_list",
         )
-    try:
-        return Code(
-            code=row["code"],
-            name=row["name"],
-            summary=row["summary"],
-            category=row["category"],
-            timing=row["timing"],
-            unit_minutes=row.get("unit_minutes"),
-            one_on_one=row["one_on_one"],
-            therapy_list=None if therapy_list == "none" else therapy_list,
-            disciplines=tuple(row["disciplines"]),
-            effective=dates["effective"],
-            deleted=dates["deleted"],
-            replaced_by=tuple(row.get("replaced_by", ())),
-            add_on_to=tuple(row.get("add_on_to", ())),
-            examples=tuple(row["examples"]),
-            notes=row.get("notes", ""),
-            unconfirmed=tuple(row.get("unconfirmed", ())),
-            source=row["source"],
-        )
-    except (ValueError, TypeError) as exc:
-        field, _, reason = str(exc).partition(": ")
-        if field not in _REQUIRED | _OPTIONAL:
-            field, reason = "", str(exc)
-        raise DataError(reason, file=file, row=where, field=field or None) from None
+    return build_value(
+        Code,
+        {
+            "code": row["code"],
+            "name": row["name"],
+            "summary": row["summary"],
+            "category": row["category"],
+            "timing": row["timing"],
+            "unit_minutes": row.get("unit_minutes"),
+            "one_on_one": row["one_on_one"],
+            "therapy_list": None if therapy_list == "none" else therapy_list,
+            "disciplines": tuple(row["disciplines"]),
+            "effective": dates["effective"],
+            "deleted": dates["deleted"],
+            "replaced_by": tuple(row.get("replaced_by", ())),
+            "add_on_to": tuple(row.get("add_on_to", ())),
+            "examples": tuple(row["examples"]),
+            "notes": row.get("notes", ""),
+            "unconfirmed": tuple(row.get("unconfirmed", ())),
+            "source": row["source"],
+        },
+        file=file,
+        where=where,
+        known=_FIELDS,
+    )
 
 
 @functools.cache

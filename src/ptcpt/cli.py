@@ -288,7 +288,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
 def _known_locality(checker: Any, locality: str) -> None:
     """A --locality the CMS tables know in some year (a year without it still rejects
     that year's visits, naming the locality)."""
-    from ptcpt.cmsdata import normalise_locality
+    from ptcpt.cms import normalise_locality
 
     key = normalise_locality(locality)
     tables = checker.tables
@@ -331,7 +331,7 @@ def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
 
     tables = None
     if cms_dir is not None:
-        from ptcpt.cmsfiles import tables_from_dir
+        from ptcpt.cms import tables_from_dir
 
         tables = tables_from_dir(cms_dir, named_by="--cms-dir")  # errors name the flag used
     return Checker(blocked=blocked, tables=tables)

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
-    from ptcpt.cmsdata import CmsTables
+    from ptcpt.cms import CmsTables
     from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
@@ -59,7 +59,7 @@ class Checker:
     ``allowed`` that no plugin has raises PluginError listing the names (one in the
     environment, a :class:`~ptcpt.plugins.PluginWarning`).
 
-    CMS data: ``tables`` (from :func:`ptcpt.cmsfiles.load_cms_tables`) or ``cms_dir`` (a
+    CMS data: ``tables`` (from :func:`ptcpt.cms.load_cms_tables`) or ``cms_dir`` (a
     folder of CMS's own quarterly files) replace the bundled extract; without either,
     ``PTCPT_CMS_DIR`` in the environment does the same, else the bundled extract is used.
     """
@@ -111,7 +111,7 @@ class Checker:
         self._add_ons = AddOns(add_on_pairs(base))
         self._env = env
         if tables is None and cms_dir is not None:
-            from ptcpt.cmsfiles import tables_from_dir
+            from ptcpt.cms import tables_from_dir
 
             tables = tables_from_dir(cms_dir, named_by="cms_dir")
         self._tables = tables
@@ -156,7 +156,7 @@ class Checker:
     def tables(self) -> CmsTables:
         """The CMS tables rules read (the bundled extract unless others were given)."""
         if self._tables is None:
-            from ptcpt.cmsfiles import tables_from_env
+            from ptcpt.cms import tables_from_env
 
             self._tables = tables_from_env(self._env)
         return self._tables

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
-    from ptcpt.cmsdata import CmsTables
+    from ptcpt.cms import CmsTables
     from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import PayerProfile
@@ -213,7 +213,7 @@ class RuleContext:
     def tables(self) -> CmsTables:
         """CMS's NCCI, MUE, RVU and fee tables in force for this check."""
         if self._tables is None:
-            from ptcpt.cmsdata import bundled_tables
+            from ptcpt.cms import bundled_tables
 
             self._tables = bundled_tables()
         return self._tables

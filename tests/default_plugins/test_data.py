@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ptcpt.cmsdata import bundled_tables
+from ptcpt.cms import bundled_tables
 from ptcpt.report import Report, Severity
 from ptcpt.testing import make_checker, make_visit
 from ptcpt.visit import Visit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import attrs
 import pytest
 
-from ptcpt.cmsdata import MueLimit, bundled_tables
+from ptcpt.cms import MueLimit, bundled_tables
 from ptcpt.engine import Checker
 from ptcpt.report import Report
 from ptcpt.testing import make_checker, make_visit

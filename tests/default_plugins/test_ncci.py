@@ -7,7 +7,7 @@ import datetime as dt
 import attrs
 import pytest
 
-from ptcpt.cmsdata import PtpEdit, bundled_tables
+from ptcpt.cms import PtpEdit, bundled_tables
 from ptcpt.engine import Checker
 from ptcpt.report import Report
 from ptcpt.testing import make_checker, make_visit

@@ -22,6 +22,9 @@ KNOWN_WORDS_FILE = "known_words.txt"
 
 _TERM_KEYS = frozenset({"phrases"})
 _TERM_OPTIONAL = frozenset({"code", "kind", "weight"})
+#: the Term fields a row sets: a validator message naming one of them names the field
+_TERM_FIELDS = frozenset({"phrase", "code", "weight", "kind"})
+_WORD_LISTS = frozenset({"stopwords", "negations", "refusals", "known"})
 _TOP_LEVEL = frozenset(
     {"terms", "complexity", "regions", "muscles", "payers", "wounds", "groups", "estim", "rtm", "caregiver"}
 )
@@ -74,51 +77,46 @@ def _strings(value: Any, *, file: str, row: str, field: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _terms(rows: Any, file: str) -> list[Term]:
-    from ptcpt._datafiles import check_keys
+def _terms(document: Mapping[str, Any], file: str) -> list[Term]:
+    from ptcpt._datafiles import build_value, table_rows
 
-    if not isinstance(rows, list) or not rows:
-        raise DataError("expected one or more [[terms]] tables", file=file)
     terms: list[Term] = []
-    for index, row in enumerate(rows):
-        where = f"terms[{index}]"
-        if not isinstance(row, Mapping):
-            raise DataError("each entry must be a table", file=file, row=where)
-        check_keys(row, required=_TERM_KEYS, optional=_TERM_OPTIONAL, file=file, where=where)
+    rows = table_rows(document, "terms", file=file, required=_TERM_KEYS, optional=_TERM_OPTIONAL)
+    for where, row in rows:
         phrases = _strings(row["phrases"], file=file, row=where, field="phrases")
         if not phrases:
             raise DataError("needs at least one phrase", file=file, row=where, field="phrases")
+        fields = {
+            "code": row.get("code"),
+            "weight": row.get("weight", 1.0),
+            "kind": row.get("kind", TermKind.CUE),
+            "source": "ptcpt",
+        }
         for number, phrase in enumerate(phrases):
-            try:
-                terms.append(
-                    Term(
-                        phrase,
-                        code=row.get("code"),
-                        weight=row.get("weight", 1.0),
-                        kind=row.get("kind", TermKind.CUE),
-                        source="ptcpt",
-                    )
+            terms.append(
+                build_value(
+                    Term,
+                    {"phrase": phrase, **fields},
+                    file=file,
+                    where=where,
+                    known=_TERM_FIELDS,
+                    rename={"phrase": f"phrases[{number}]"},
                 )
-            except (TypeError, ValueError) as exc:
-                field, _, reason = str(exc).partition(": ")
-                if field not in {"phrase", "code", "weight", "kind"}:
-                    field, reason = "", str(exc)
-                if field == "phrase":
-                    field = f"phrases[{number}]"
-                raise DataError(reason, file=file, row=where, field=field or None) from None
+            )
     return terms
 
 
 def _features(document: Mapping[str, Any], file: str) -> dict[str, tuple[str, ...]]:
+    from ptcpt._datafiles import check_keys
+
     features: dict[str, tuple[str, ...]] = {}
     for section, allowed in _SECTIONS.items():
         table = document.get(section)
         if not isinstance(table, Mapping):
             raise DataError("missing table", file=file, row=f"[{section}]")
-        for key in sorted(set(allowed) - table.keys()):
-            raise DataError("required list is missing", file=file, row=f"[{section}]", field=key)
-        for key in sorted(table.keys() - allowed):
-            raise DataError("unknown list", file=file, row=f"[{section}]", field=key)
+        check_keys(
+            table, required=allowed, optional=frozenset(), file=file, where=f"[{section}]", noun="list"
+        )
         for key in sorted(allowed):
             features[f"{section}:{key}"] = _strings(table[key], file=file, row=f"[{section}]", field=key)
     regions = document.get("regions")
@@ -131,13 +129,12 @@ def _features(document: Mapping[str, Any], file: str) -> dict[str, tuple[str, ..
 
 def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = None) -> Lexicon:
     """Read and validate the two vocabulary files (the bundled ones by default)."""
-    from ptcpt._datafiles import read_bundled_text, read_toml
+    from ptcpt._datafiles import check_keys, check_top_level, read_bundled_text, read_toml
 
-    document = read_toml(TERMS_FILE, terms_text)
-    unknown = set(document) - _TOP_LEVEL
-    if unknown:
-        raise DataError(f"unknown top-level keys {sorted(unknown)}", file=TERMS_FILE)
-    terms = _terms(document.get("terms"), TERMS_FILE)
+    document = check_top_level(
+        read_toml(TERMS_FILE, terms_text), _TOP_LEVEL, file=TERMS_FILE, expected="a TOML table"
+    )
+    terms = _terms(document, TERMS_FILE)
     features = _features(document, TERMS_FILE)
 
     short = read_toml(SHORTHAND_FILE, shorthand_text)
@@ -148,10 +145,9 @@ def load_lexicon(terms_text: str | None = None, shorthand_text: str | None = Non
         if not isinstance(value, str) or not value.strip():
             raise DataError("must map to non-empty words", file=SHORTHAND_FILE, row="[shorthand]", field=key)
     words = short["words"]
-    for key in sorted({"stopwords", "negations", "refusals", "known"} - words.keys()):
-        raise DataError("required list is missing", file=SHORTHAND_FILE, row="[words]", field=key)
-    for key in sorted(words.keys() - {"stopwords", "negations", "refusals", "known"}):
-        raise DataError("unknown list", file=SHORTHAND_FILE, row="[words]", field=key)
+    check_keys(
+        words, required=_WORD_LISTS, optional=frozenset(), file=SHORTHAND_FILE, where="[words]", noun="list"
+    )
     return Lexicon(
         terms=tuple(terms),
         features=features,

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Iterator
 
-    from ptcpt.cmsdata import CmsTables
+    from ptcpt.cms import CmsTables
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 

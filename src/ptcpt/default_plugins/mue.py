@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ptcpt.claims import capped
-from ptcpt.cmsdata import MUE_START
+from ptcpt.cms import MUE_START
 from ptcpt.hookspecs import hookimpl
 from ptcpt.report import Correction
 from ptcpt.rules import Rule, RuleContext, rule
@@ -13,7 +13,7 @@ from ptcpt.rules import Rule, RuleContext, rule
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.cmsdata import MueLimit
+    from ptcpt.cms import MueLimit
     from ptcpt.report import Finding
     from ptcpt.visit import Visit
 

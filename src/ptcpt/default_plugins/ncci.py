@@ -18,7 +18,7 @@ from ptcpt.rules import Rule, RuleContext, rule
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.cmsdata import PtpEdit
+    from ptcpt.cms import PtpEdit
     from ptcpt.payers import PayerProfile
     from ptcpt.report import Finding, Hint
     from ptcpt.visit import Visit

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
-from ptcpt.cmsdata import PaymentFactor, bundled_tables
+from ptcpt.cms import PaymentFactor, bundled_tables
 from ptcpt.errors import DataError, InvalidVisit
 from ptcpt.fees import Estimate, PricedLineInput, price_lines
 

@@ -15,7 +15,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptcpt.cmsdata import bundled_tables
+from ptcpt.cms import bundled_tables
 from ptcpt.fees import Estimate, PricedLineInput, price_lines
 
 #: MPPR codes, non-MPPR codes, status B / I / R / C codes and dry needling (non-covered).
