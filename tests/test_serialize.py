@@ -437,12 +437,12 @@ def _ordinary(data: Any) -> Visit:
     """visit_from_dict with its fast path turned off: the converters alone."""
     import ptcpt.serialize as module
 
-    fast = module._fast_visit
-    module._fast_visit = lambda _data: None
+    fast = module.fast_visit
+    module.fast_visit = lambda _data: None
     try:
         return visit_from_dict(data)
     finally:
-        module._fast_visit = fast
+        module.fast_visit = fast
 
 
 def _outcome(read: Any, data: Any) -> Visit | str:
@@ -516,7 +516,7 @@ def test_the_fast_path_reads_back_every_visit(visit: Visit) -> None:
 
 
 def test_the_fast_path_takes_plainly_valid_visits_only() -> None:
-    from ptcpt.serialize import _fast_visit
+    from ptcpt.visit import fast_visit as _fast_visit
 
     good = {
         "date": "2024-07-01",
@@ -536,8 +536,7 @@ def test_the_fast_path_takes_plainly_valid_visits_only() -> None:
 
 
 def test_the_modifier_set_is_the_modifier_pattern() -> None:
-    from ptcpt.serialize import _MODIFIERS
-    from ptcpt.visit import _MODIFIER
+    from ptcpt.visit import _MODIFIER, _MODIFIERS
 
     ascii_pairs = {a + b for a in map(chr, range(128)) for b in map(chr, range(128))}
     assert {pair for pair in ascii_pairs if _MODIFIER.fullmatch(pair)} == _MODIFIERS

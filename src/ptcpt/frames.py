@@ -66,7 +66,11 @@ import attrs
 
 from ptcpt.errors import DataError, InvalidVisit
 from ptcpt.report import Severity
-from ptcpt.visit import Line, Visit, YtdAllowed, _money, _show, _under, _ytd_allowed
+from ptcpt.visit import Line, Visit, YtdAllowed
+from ptcpt.visit import parse_money as _money
+from ptcpt.visit import parse_ytd_allowed as _ytd_allowed
+from ptcpt.visit import show_value as _show
+from ptcpt.visit import under_path as _under
 
 if TYPE_CHECKING:
     import dask.dataframe as dd

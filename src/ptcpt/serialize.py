@@ -16,28 +16,30 @@ import datetime as dt
 import functools
 import json
 import re
-import string
+from collections.abc import Callable
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii as _escape  # what json.dumps uses (C)
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from ptcpt.codes import CODE_PATTERN, Code
 from ptcpt.errors import InvalidVisit
 from ptcpt.visit import (
-    _NO_SPACE,
+    LINE_FIELDS,
     MAX_ID_LENGTH,
     MAX_MINUTES,
     MAX_UNITS,
-    PAYER_PATTERN,
+    VISIT_FIELDS,
     Line,
     Visit,
     YtdAllowed,
-    _show,
-    _under,
+    fast_visit,
+    show_value,
+    under_path,
 )
-from ptcpt.visit import _money as _ytd_money
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
@@ -71,10 +73,12 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=True)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, lambda v, _: _parse_date(v))
-    # Visits and lines go through the strict hand-written converter below, so the generic
-    # to_json/from_json and the visit_* functions can never disagree.
-    conv.register_unstructure_hook(Visit, visit_to_dict)
-    conv.register_unstructure_hook(Line, _line_to_dict)
+    # Visits and lines are read by the strict hand-written converter below (on the hot
+    # path of a batch: a fast constructor in ptcpt.visit, else the validators), so the
+    # generic to_json/from_json and the visit_* functions can never disagree. They are
+    # written by functions this converter generates from their attrs fields.
+    conv.register_unstructure_hook(Visit, lambda v: visit_to_dict(v))
+    conv.register_unstructure_hook(Line, lambda v: _line_to_dict(v))
     conv.register_structure_hook(Visit, lambda v, _: visit_from_dict(v))
     conv.register_structure_hook(Line, lambda v, _: _line_from_dict(v, ""))
     return conv
@@ -311,10 +315,15 @@ def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:
 
 
 # -- visits ----------------------------------------------------------------------------
-_VISIT_KEYS = ("date", "lines", "payer", "id", "ytd_allowed")
-_LINE_KEYS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
+_VISIT_KEYS = VISIT_FIELDS
+_LINE_KEYS = LINE_FIELDS
 _VISIT_KEY_SET = frozenset(_VISIT_KEYS)
 _LINE_KEY_SET = frozenset(_LINE_KEYS)
+#: The fields a caller must give (no default) and, of a visit, those it may leave out.
+_VISIT_REQUIRED = tuple(a.name for a in attrs.fields(Visit) if a.default is attrs.NOTHING)
+_LINE_REQUIRED = tuple(a.name for a in attrs.fields(Line) if a.default is attrs.NOTHING)
+_VISIT_OPTIONAL = tuple(a.name for a in attrs.fields(Visit) if a.default is not attrs.NOTHING)
+_decode = json.JSONDecoder(parse_float=Decimal).decode
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -341,140 +350,20 @@ def _visit_date(value: Any) -> dt.date:
                 pass
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise InvalidVisit("date", f"must be an ISO date YYYY-MM-DD, got {_show(value)}")
+    raise InvalidVisit("date", f"must be an ISO date YYYY-MM-DD, got {show_value(value)}")
 
 
 def _line_from_dict(data: Any, where: str) -> Line:
     if type(data) is not dict:
-        raise InvalidVisit(where, f"a line must be a JSON object, got {_show(data)}")
+        raise InvalidVisit(where, f"a line must be a JSON object, got {show_value(data)}")
     _check_keys(data, _LINE_KEY_SET, _LINE_KEYS, where)
-    if "code" not in data:
-        raise InvalidVisit(f"{where}.code" if where else "code", "required field is missing")
+    for key in _LINE_REQUIRED:
+        if key not in data:
+            raise InvalidVisit(f"{where}.{key}" if where else key, "required field is missing")
     try:
         return Line(**data)
     except InvalidVisit as exc:
-        raise _under(where, exc) if where else exc from None
-
-
-# -- the fast path -----------------------------------------------------------------------
-# A batch reads millions of visits, nearly all well formed. For those, the checks the
-# converters make are done here inline on the exact JSON types, and the objects are
-# built without running the converters a second time. Anything this path does not
-# recognise as plainly valid (another type, an out-of-range value, a lower-case
-# modifier, a duplicate) returns None and goes the ordinary way, which raises the same
-# errors as ever: the fast path never rejects, it only accepts what the converters would
-# accept unchanged. A test holds both paths equal.
-_new_line = Line.__new__
-_new_visit = Visit.__new__
-_set = object.__setattr__
-_line_ok = _LINE_KEY_SET.issuperset
-_visit_ok = _VISIT_KEY_SET.issuperset
-_code_ok = CODE_PATTERN.fullmatch
-_UPPER_ALNUM = string.ascii_uppercase + string.digits
-_payer_ok = PAYER_PATTERN.fullmatch
-_id_ok = _NO_SPACE.fullmatch
-_date_ok = _ISO_DATE.fullmatch
-_from_iso = dt.date.fromisoformat
-_ABSENT = object()
-_decode = json.JSONDecoder(parse_float=Decimal).decode
-#: Every modifier the pattern admits, upper case: a set lookup instead of a regex match.
-_MODIFIERS = frozenset(a + b for a in _UPPER_ALNUM for b in _UPPER_ALNUM)
-
-
-def _fast_line(data: Any) -> Line | None:
-    """The Line a plainly valid JSON line object makes, or None to take the ordinary path."""
-    if type(data) is not dict or not _line_ok(data):
-        return None
-    get = data.get
-    code = get("code")
-    if type(code) is not str or _code_ok(code) is None:
-        return None
-    units = get("units", 1)
-    if type(units) is not int or not 1 <= units <= MAX_UNITS:
-        return None
-    minutes = get("minutes")
-    if minutes is not None and (type(minutes) is not int or not 0 <= minutes <= MAX_MINUTES):
-        return None
-    raw = get("modifiers", _ABSENT)
-    if type(raw) is list:
-        for item in raw:
-            if type(item) is not str or item not in _MODIFIERS:
-                return None
-        modifiers = tuple(dict.fromkeys(raw))  # already upper case; duplicates dropped
-    elif raw is _ABSENT:
-        modifiers = ()
-    else:
-        return None
-    group_size = get("group_size")
-    if group_size is not None and (type(group_size) is not int or group_size < 1):
-        return None
-    assistant = get("assistant_minutes")
-    if assistant is not None:
-        if type(assistant) is not int or not 0 <= assistant <= MAX_MINUTES:
-            return None
-        if minutes is not None and assistant > minutes:
-            return None
-    description = get("description")
-    if description is not None and type(description) is not str:
-        return None
-    line: Line = _new_line(Line)
-    _set(line, "code", code)
-    _set(line, "units", units)
-    _set(line, "minutes", minutes)
-    _set(line, "modifiers", modifiers)
-    _set(line, "group_size", group_size)
-    _set(line, "assistant_minutes", assistant)
-    _set(line, "description", description)
-    return line
-
-
-def _fast_visit(data: dict[str, Any]) -> Visit | None:
-    """The Visit a plainly valid JSON visit object makes, or None to take the ordinary path."""
-    if not _visit_ok(data):
-        return None
-    get = data.get
-    raw_lines = get("lines")
-    if type(raw_lines) is not list or not raw_lines:
-        return None
-    lines = []
-    spent = 0  # the day's minutes over all lines: more than MAX_MINUTES takes the ordinary path
-    for item in raw_lines:
-        line = _fast_line(item)
-        if line is None:
-            return None
-        if line.minutes is not None:
-            spent += line.minutes
-            if spent > MAX_MINUTES:
-                return None
-        lines.append(line)
-    date = get("date")
-    if type(date) is not str or _date_ok(date) is None:
-        return None
-    try:
-        day = _from_iso(date)
-    except ValueError:
-        return None
-    payer = get("payer", "medicare")
-    if type(payer) is not str or len(payer) > MAX_ID_LENGTH or _payer_ok(payer) is None:
-        return None
-    visit_id = get("id")
-    if visit_id is not None and (
-        type(visit_id) is not str or len(visit_id) > MAX_ID_LENGTH or _id_ok(visit_id) is None
-    ):
-        return None
-    ytd = get("ytd_allowed")
-    if ytd is not None:
-        try:
-            ytd = _ytd_money(ytd)  # the converter itself: amounts come in many forms
-        except InvalidVisit:
-            return None
-    visit: Visit = _new_visit(Visit)
-    _set(visit, "date", day)
-    _set(visit, "lines", tuple(lines))
-    _set(visit, "payer", payer)
-    _set(visit, "id", visit_id)
-    _set(visit, "ytd_allowed", ytd)
-    return visit
+        raise under_path(where, exc) if where else exc from None
 
 
 def visit_from_dict(data: Any) -> Visit:
@@ -488,34 +377,22 @@ def visit_from_dict(data: Any) -> Visit:
     :class:`~ptcpt.errors.InvalidVisit` naming the path, e.g. ``lines[0].colour``.
     """
     if type(data) is not dict:
-        raise InvalidVisit("", f"a visit must be a JSON object, got {_show(data)}")
-    fast = _fast_visit(data)
+        raise InvalidVisit("", f"a visit must be a JSON object, got {show_value(data)}")
+    fast = fast_visit(data)
     if fast is not None:
         return fast
     _check_keys(data, _VISIT_KEY_SET, _VISIT_KEYS, "")
-    for key in ("date", "lines"):
+    for key in _VISIT_REQUIRED:
         if key not in data:
             raise InvalidVisit(key, "required field is missing")
     raw_lines = data["lines"]
     if type(raw_lines) is not list and type(raw_lines) is not tuple:
-        raise InvalidVisit("lines", f"must be a JSON array of line objects, got {_show(raw_lines)}")
+        raise InvalidVisit("lines", f"must be a JSON array of line objects, got {show_value(raw_lines)}")
     if not raw_lines:
         raise InvalidVisit("lines", "must hold at least one line; a visit bills something")
     lines = [_line_from_dict(item, f"lines[{i}]") for i, item in enumerate(raw_lines)]
-    kwargs = {key: data[key] for key in ("payer", "id", "ytd_allowed") if key in data}
+    kwargs = {key: data[key] for key in _VISIT_OPTIONAL if key in data}
     return Visit(date=_visit_date(data["date"]), lines=lines, **kwargs)
-
-
-def _line_to_dict(line: Line) -> dict[str, Any]:
-    return {
-        "code": line.code,
-        "units": line.units,
-        "minutes": line.minutes,
-        "modifiers": list(line.modifiers),
-        "group_size": line.group_size,
-        "assistant_minutes": line.assistant_minutes,
-        "description": line.description,
-    }
 
 
 def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | None] | None:
@@ -529,19 +406,37 @@ def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | No
     return format(value, "f")
 
 
+def _line_to_dict(line: Line) -> dict[str, Any]:
+    return _unstructure_line()(line)
+
+
 def visit_to_dict(visit: Visit) -> dict[str, Any]:
     """A JSON-ready dict of every field; ``ytd_allowed`` is decimal text, exact to the cent
     (an object of decimal texts when the visit gives KX buckets).
 
     ``visit_from_dict(visit_to_dict(v)) == v`` for every visit.
     """
-    return {
-        "date": visit.date.isoformat(),
-        "payer": visit.payer,
-        "id": visit.id,
-        "ytd_allowed": _ytd_to_json(visit.ytd_allowed),
-        "lines": [_line_to_dict(line) for line in visit.lines],
-    }
+    data = _unstructure_visit()(visit)
+    data["lines"] = data.pop("lines")  # last: a reader sees the visit's own fields first
+    return data
+
+
+@functools.cache
+def _unstructure_line() -> Callable[[Line], dict[str, Any]]:
+    """The converter's dict form of a Line: one key per attrs field, tuples as lists."""
+    return make_dict_unstructure_fn(Line, converter())
+
+
+@functools.cache
+def _unstructure_visit() -> Callable[[Visit], dict[str, Any]]:
+    """The converter's dict form of a Visit, its lines through :func:`_unstructure_line`."""
+    line = _unstructure_line()
+    return make_dict_unstructure_fn(
+        Visit,
+        converter(),
+        lines=override(unstruct_hook=lambda lines: [line(item) for item in lines]),
+        ytd_allowed=override(unstruct_hook=_ytd_to_json),
+    )
 
 
 def visit_from_json(text: str | bytes) -> Visit:
@@ -563,7 +458,7 @@ def visit_from_json(text: str | bytes) -> Visit:
     except RecursionError:
         raise InvalidVisit("", "not valid JSON for a visit: nested too deeply") from None
     except TypeError:
-        raise InvalidVisit("", f"JSON text must be str or bytes, got {_show(text)}") from None
+        raise InvalidVisit("", f"JSON text must be str or bytes, got {show_value(text)}") from None
     return visit_from_dict(data)
 
 
