@@ -158,8 +158,6 @@ def test_registering_one_plugin_twice_is_a_clean_plugin_error() -> None:
     message = str(info.value)
     assert message.startswith("plugin 'twin' is given twice")
     assert "<" not in message and "0x" not in message  # no registry dump, no object reprs
-
-
 # -- the order pluggy defines -------------------------------------------------------------
 ORDER_VISIT = make_visit(("97110", 2, 30, ["GP"]), ("97140", 1, 10, ["GP"]), date="2025-03-12")
 
