@@ -27,8 +27,8 @@ from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
 from ptcpt.rules import RuleContext
-from ptcpt.units import METHODS, AddOns, UnitPlan, _allocate, _allocate_plain, add_on_pairs, allocate
-from ptcpt.visit import MAX_MINUTES, Visit
+from ptcpt.units import AddOns, UnitPlan, add_on_pairs, visit_plan
+from ptcpt.visit import Visit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
     from ptcpt.cmsdata import CmsTables
-    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.visit import Line
@@ -165,8 +164,7 @@ class Checker:
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
-        get = self.catalog.get
-        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method, self._add_ons)
+        return visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
@@ -176,7 +174,7 @@ class Checker:
         payer = self.payer(visit.payer)
         get = self.catalog.get
         entries = tuple([get(line.code) for line in visit.lines])
-        plan = _plan(visit, entries, payer.unit_method, self._add_ons)
+        plan = visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -279,7 +277,9 @@ class Checker:
             changed,
             catalog=self.catalog,
             payer=payer,
-            units=_plan(changed, entries, payer.unit_method, self._add_ons),
+            units=visit_plan(
+                changed, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries
+            ),
             tables=self.tables,
             fee_schedule=self._schedule_for.get(payer.id),
             price=functools.partial(self._price, on=changed.date, payer=payer),
@@ -403,31 +403,6 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
                 )
             found[payer] = schedule
     return found
-
-
-def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddOns) -> UnitPlan | None:
-    """The unit plan of a visit whose lines' catalog entries are ``codes`` (None: no timed
-    minutes). Like :func:`ptcpt.units.timed_minutes`, only 15-minute timed codes billable
-    on the date of service count; the entries are passed in because the check has them."""
-    minutes: dict[str, int] = {}
-    day = visit.date
-    for line, code in zip(visit.lines, codes, strict=True):
-        if line.minutes is None or code is None or code.unit_minutes != 15:
-            continue
-        if not code.is_active(day):
-            continue
-        minutes[line.code] = minutes.get(line.code, 0) + line.minutes
-    if not minutes:
-        return None
-    if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
-        return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
-    # The codes and minutes come from validated lines: no need to check them again. Most
-    # visits bill no primary/add-on pair: one set test spares the allocator the look.
-    items = sorted(minutes.items())
-    if add_ons.codes.isdisjoint(minutes):
-        units, ranges = _allocate_plain(items, method)
-        return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
-    return _allocate(items, method, add_ons)
 
 
 class _Seen:
