@@ -8,6 +8,11 @@ the hot path of a batch scrubber): unknown keys, wrong JSON types, malformed dat
 broken JSON all raise :class:`~ptcpt.errors.InvalidVisit` with the path of the field
 (``lines[0].colour: unknown field``). :func:`visit_json_schema` describes the same
 format for systems that validate before they call ptcpt.
+
+Dicts of Line and Visit are written by functions the converter generates from their
+attrs fields, and the key lists are those fields (:data:`ptcpt.visit.LINE_FIELDS`): a new
+field of Line needs no edit here. The report's dict form and its compact JSON live in
+:mod:`ptcpt.report_json`, the schema in :mod:`ptcpt.visit_schema`; both are re-exported.
 """
 
 from __future__ import annotations
@@ -18,20 +23,17 @@ import json
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from json.encoder import encode_basestring_ascii as _escape  # what json.dumps uses (C)
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from ptcpt.codes import CODE_PATTERN, Code
+from ptcpt.codes import Code
 from ptcpt.errors import InvalidVisit
+from ptcpt.report_json import estimate_to_dict, report_to_dict, report_to_json
 from ptcpt.visit import (
     LINE_FIELDS,
-    MAX_ID_LENGTH,
-    MAX_MINUTES,
-    MAX_UNITS,
     VISIT_FIELDS,
     Line,
     Visit,
@@ -40,11 +42,10 @@ from ptcpt.visit import (
     show_value,
     under_path,
 )
+from ptcpt.visit_schema import visit_json_schema
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
-    from ptcpt.fees import Estimate
-    from ptcpt.report import Finding, Hint, Report
 
 __all__ = [
     "code_from_dict",
@@ -126,192 +127,6 @@ def to_json(value: Any, **kwargs: Any) -> str:
 def from_json(text: str | bytes, cls: type[T]) -> T:
     """Parse JSON text into ``cls`` with the shared converter."""
     return converter().structure(json.loads(text), cls)
-
-
-def _finding_to_dict(f: Finding) -> dict[str, Any]:
-    return {
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "message": f.message,
-        "line": f.line,
-        "code": f.code,
-        "fix": f.fix,
-        "plugin": f.plugin,
-    }
-
-
-def _hint_to_dict(h: Hint) -> dict[str, Any]:
-    return {
-        "rule": h.rule,
-        "message": h.message,
-        "line": h.line,
-        "code": h.code,
-        "amount": None if h.amount is None else str(h.amount),
-        "plugin": h.plugin,
-    }
-
-
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """A JSON-ready dict of a report; money as decimal strings, dates ISO."""
-    units = report.units
-    estimate = report.estimate
-    return {
-        "visit_id": report.visit_id,
-        "date": report.date.isoformat(),
-        "payer": report.payer,
-        "ok": report.ok,
-        "findings": [_finding_to_dict(f) for f in report.findings],
-        "hints": [_hint_to_dict(h) for h in report.hints],
-        "units": None
-        if units is None
-        else {
-            "method": units.method,
-            "total": units.total,
-            "by_code": dict(units.items()),
-        },
-        "estimate": None if estimate is None else estimate_to_dict(estimate),
-        "corrected_estimate": None
-        if report.corrected_estimate is None
-        else estimate_to_dict(report.corrected_estimate),
-    }
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-# -- compact JSON of a report, written directly --------------------------------------------
-# ``report_to_json`` writes the text ``json.dumps(report_to_dict(r), separators=(",", ":"))``
-# gives, without the dicts in between: a batch writes one per visit, and building then
-# encoding the dicts cost as much as checking. Strings go through the json module's own
-# (C) escaper, so the bytes are the same; a test holds the two equal on every golden visit.
-def _js(value: str | None) -> str:
-    return "null" if value is None else _escape(value)
-
-
-def _js_money(value: Decimal | None) -> str:
-    return "null" if value is None else f'"{value!s}"'
-
-
-def _js_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def _js_list(values: tuple[str, ...]) -> str:
-    return "[" + ",".join([_escape(v) for v in values]) + "]"
-
-
-def report_to_json(report: Report) -> str:
-    """Compact JSON of a report: exactly ``json.dumps(report_to_dict(report), separators=(",", ":"))``."""
-    parts = [
-        f'{{"visit_id":{_js(report.visit_id)},"date":"{report.date.isoformat()}",'
-        f'"payer":{_escape(report.payer)},"ok":{"true" if report.ok else "false"},"findings":['
-    ]
-    parts.append(
-        ",".join(
-            [
-                f'{{"rule":{_escape(f.rule)},"severity":{_escape(f.severity.value)},'
-                f'"message":{_escape(f.message)},"line":{_js_int(f.line)},"code":{_js(f.code)},'
-                f'"fix":{_js(f.fix)},"plugin":{_escape(f.plugin)}}}'
-                for f in report.findings
-            ]
-        )
-    )
-    parts.append('],"hints":[')
-    parts.append(
-        ",".join(
-            [
-                f'{{"rule":{_escape(h.rule)},"message":{_escape(h.message)},"line":{_js_int(h.line)},'
-                f'"code":{_js(h.code)},"amount":{_js_money(h.amount)},"plugin":{_escape(h.plugin)}}}'
-                for h in report.hints
-            ]
-        )
-    )
-    units = report.units
-    if units is None:
-        parts.append('],"units":null,"estimate":')
-    else:
-        by_code = ",".join([f"{_escape(code)}:{n}" for code, n in units.items()])
-        parts.append(
-            f'],"units":{{"method":{_escape(units.method)},"total":{units.total},"by_code":{{{by_code}}}}},'
-            '"estimate":'
-        )
-    estimate = report.estimate
-    if estimate is None:
-        parts.append("null")
-    else:
-        _estimate_json(estimate, parts)
-    corrected = report.corrected_estimate
-    if corrected is None:
-        parts.append(',"corrected_estimate":null}')
-        return "".join(parts)
-    parts.append(',"corrected_estimate":')
-    _estimate_json(corrected, parts)
-    parts.append("}")
-    return "".join(parts)
-
-
-def _estimate_json(estimate: Estimate, parts: list[str]) -> None:
-    """The compact JSON of an estimate, appended to ``parts`` (as estimate_to_dict dumps it)."""
-    parts.append(
-        f'{{"on":"{estimate.on.isoformat()}","total":"{estimate.total!s}",'
-        f'"full_total":"{estimate.full_total!s}","mppr_total":"{estimate.mppr_total!s}",'
-        f'"assistant_total":"{estimate.assistant_total!s}",'
-        f'"conversion_factor":{_js_money(estimate.conversion_factor)},'
-        f'"locality":{_js(estimate.locality)},"gpci_year":{_js_int(estimate.gpci_year)},'
-        f'"apm":{"true" if estimate.apm else "false"},'
-        f'"facility":{"true" if estimate.facility else "false"},'
-        f'"complete":{"true" if estimate.complete else "false"},"lines":['
-    )
-    parts.append(
-        ",".join(
-            [
-                f'{{"index":{line.index},"code":{_escape(line.code)},"units":{line.units},'
-                f'"modifiers":{_js_list(line.modifiers)},"full":{_js_money(line.full)},'
-                f'"mppr_reduction":"{line.mppr_reduction!s}",'
-                f'"assistant_reduction":"{line.assistant_reduction!s}",'
-                f'"payable":{_js_money(line.payable)},"status":{_js(line.status)},'
-                f'"rvu_year":{_js_int(line.rvu_year)},"reasons":{_js_list(line.reasons)}}}'
-                for line in estimate.lines
-            ]
-        )
-    )
-    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}')
-
-
-def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:
-    """A JSON-ready dict of a payment estimate; money as decimal strings (exact)."""
-    return {
-        "on": estimate.on.isoformat(),
-        "total": str(estimate.total),
-        "full_total": str(estimate.full_total),
-        "mppr_total": str(estimate.mppr_total),
-        "assistant_total": str(estimate.assistant_total),
-        "conversion_factor": _money(estimate.conversion_factor),
-        "locality": estimate.locality,
-        "gpci_year": estimate.gpci_year,
-        "apm": estimate.apm,
-        "facility": estimate.facility,
-        "complete": estimate.complete,
-        "lines": [
-            {
-                "index": line.index,
-                "code": line.code,
-                "units": line.units,
-                "modifiers": list(line.modifiers),
-                "full": _money(line.full),
-                "mppr_reduction": str(line.mppr_reduction),
-                "assistant_reduction": str(line.assistant_reduction),
-                "payable": _money(line.payable),
-                "status": line.status,
-                "rvu_year": line.rvu_year,
-                "reasons": list(line.reasons),
-            }
-            for line in estimate.lines
-        ],
-        "notes": list(estimate.notes),
-        "unconfirmed": list(estimate.unconfirmed),
-    }
 
 
 # -- visits ----------------------------------------------------------------------------
@@ -465,111 +280,3 @@ def visit_from_json(text: str | bytes) -> Visit:
 def visit_to_json(visit: Visit, *, indent: int | None = None) -> str:
     """JSON text for a visit; :func:`visit_from_json` reads it back to an equal visit."""
     return json.dumps(visit_to_dict(visit), indent=indent)
-
-
-def visit_json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) for the visit format :func:`visit_from_json` reads.
-
-    Other systems can validate with it before calling ptcpt. It checks everything the
-    converter checks except what JSON Schema cannot say: that the date exists on the
-    calendar (``2024-02-30``) and that ``assistant_minutes`` does not exceed ``minutes``.
-    """
-    whole_minutes = {"type": "integer", "minimum": 0, "maximum": MAX_MINUTES}
-    amount: list[dict[str, Any]] = [
-        {"type": "number", "minimum": 0},
-        {"type": "string", "pattern": r"^\+?[0-9]+(\.[0-9]+)?$"},
-    ]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "urn:ptcpt:schema:visit:1",
-        "title": "ptcpt visit",
-        "description": (
-            "One patient's billed therapy services on one date of service, for one payer. "
-            "Carries no patient-identifying data."
-        ),
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["date", "lines"],
-        "properties": {
-            "date": {
-                "description": "Date of service, ISO YYYY-MM-DD.",
-                "type": "string",
-                "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-                "format": "date",
-            },
-            "lines": {
-                "description": "The billed lines; at least one.",
-                "type": "array",
-                "minItems": 1,
-                "items": {"$ref": "#/$defs/line"},
-            },
-            "payer": {
-                "description": "A payer profile id such as medicare, medicaid or commercial.",
-                "type": "string",
-                "pattern": r"^[a-z0-9][a-z0-9_.-]*$",
-                "maxLength": MAX_ID_LENGTH,
-                "default": "medicare",
-            },
-            "id": {
-                "description": "The caller's opaque key for the visit.",
-                "type": ["string", "null"],
-                "pattern": r"^\S+$",
-                "maxLength": MAX_ID_LENGTH,
-            },
-            "ytd_allowed": {
-                "description": (
-                    "Allowed therapy spend so far this year (for Medicare's KX threshold): a "
-                    "number is the PT/SLP bucket; an object gives each bucket, pt_slp "
-                    "(physical therapy and speech-language pathology) and ot."
-                ),
-                "anyOf": [
-                    *amount,
-                    {"type": "null"},
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "pt_slp": {"anyOf": [*amount, {"type": "null"}]},
-                            "ot": {"anyOf": [*amount, {"type": "null"}]},
-                        },
-                    },
-                ],
-            },
-        },
-        "$defs": {
-            "line": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["code"],
-                "properties": {
-                    "code": {
-                        "description": "A CPT or HCPCS code, upper case: 97110, 0552T, G0283.",
-                        "type": "string",
-                        "pattern": CODE_PATTERN.pattern,
-                    },
-                    "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS, "default": 1},
-                    "minutes": {
-                        "description": "Timed minutes spent on this code that day.",
-                        "anyOf": [whole_minutes, {"type": "null"}],
-                    },
-                    "modifiers": {
-                        "type": "array",
-                        "items": {"type": "string", "pattern": "^[A-Za-z0-9]{2}$"},
-                        "default": [],
-                    },
-                    "group_size": {
-                        "description": "Patients treated together (group therapy).",
-                        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
-                    },
-                    "assistant_minutes": {
-                        "description": "Minutes of this line furnished by a PTA; at most minutes.",
-                        "anyOf": [whole_minutes, {"type": "null"}],
-                    },
-                    "description": {
-                        "description": "Free text about the service, for the classifier.",
-                        "type": ["string", "null"],
-                    },
-                },
-            }
-        },
-    }
