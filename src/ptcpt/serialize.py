@@ -30,7 +30,7 @@ import cattrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from ptcpt.codes import Code
-from ptcpt.errors import InvalidVisit
+from ptcpt.errors import DataError, InvalidVisit
 from ptcpt.report_json import estimate_to_dict, report_to_dict, report_to_json
 from ptcpt.visit import (
     LINE_FIELDS,
@@ -55,6 +55,7 @@ __all__ = [
     "from_json",
     "report_to_dict",
     "report_to_json",
+    "structure",
     "suggestion_to_dict",
     "suggestions_to_list",
     "to_json",
@@ -100,8 +101,32 @@ def code_to_dict(code: Code) -> dict[str, Any]:
 
 
 def code_from_dict(data: dict[str, Any]) -> Code:
-    """Rebuild a :class:`Code` from :func:`code_to_dict` output."""
-    return converter().structure(data, Code)
+    """Rebuild a :class:`Code` from :func:`code_to_dict` output.
+
+    Raises :class:`~ptcpt.errors.DataError` naming each field that is wrong.
+    """
+    return structure(data, Code)
+
+
+def structure(data: Any, cls: type[T], *, file: str | None = None, row: int | str | None = None) -> T:
+    """``data`` as a ``cls`` through the shared converter; errors name the file, row and field.
+
+    cattrs gathers every error of a record; :func:`cattrs.transform_error` words each with
+    its path, and they are raised as one :class:`~ptcpt.errors.DataError` (``file:row
+    field: message``, with any further fields after the first), from the cattrs error.
+    Visits and lines raise :class:`~ptcpt.errors.InvalidVisit`, as
+    :func:`visit_from_dict` does.
+    """
+    try:
+        return converter().structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        found = []
+        for text in cattrs.transform_error(exc):
+            message, _, path = text.rpartition(" @ $")
+            found.append((path.lstrip("."), message or text))
+        field, message = found[0]
+        more = "".join(f"; {where or 'the record'}: {why}" for where, why in found[1:])
+        raise DataError(message + more, file=file, row=row, field=field or None) from exc
 
 
 def suggestion_to_dict(suggestion: Suggestion) -> dict[str, Any]:
@@ -125,8 +150,8 @@ def to_json(value: Any, **kwargs: Any) -> str:
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
-    """Parse JSON text into ``cls`` with the shared converter."""
-    return converter().structure(json.loads(text), cls)
+    """Parse JSON text into ``cls`` with the shared converter (errors as :func:`structure`)."""
+    return structure(json.loads(text), cls)
 
 
 # -- visits ----------------------------------------------------------------------------
