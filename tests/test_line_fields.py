@@ -45,3 +45,11 @@ def test_every_line_field_is_a_frame_column_and_round_trips() -> None:
     frame = visits_to_frame([VISIT])
     assert set(LINE_FIELDS) <= set(frame.columns)
     assert [visit for _, visit in visits_from_frame(frame)] == [VISIT]
+
+
+def test_a_priced_line_reads_fields_a_line_has() -> None:
+    # Pricing reads only the fields it needs, by the names Line gives them; a Line is
+    # priced as it is, so a new field of Line needs no edit in fees.py.
+    from ptcpt.fees import PricedLineInput
+
+    assert {a.name for a in attrs.fields(PricedLineInput)} <= set(LINE_FIELDS)

@@ -9,7 +9,13 @@ than stopping at the first.
 A visit carries no patient data: no names, birth dates or member ids. ``description`` is
 free text for the classifier, so error messages never echo it.
 
-Dict and JSON conversion lives in :mod:`ptcpt.serialize`, never here.
+Dict and JSON conversion lives in :mod:`ptcpt.serialize`, never here; the fast
+constructors it uses live here, beside the validators they must agree with.
+
+Over 500 lines by choice: the validators, the field lists derived from the classes and the
+fast constructors that repeat the validators' checks inline are one idea (what a valid
+Line and Visit are), and keeping them in one file is what lets a reader, and the property
+tests in tests/test_visit.py, hold them equal.
 """
 
 from __future__ import annotations
