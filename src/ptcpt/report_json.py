@@ -90,8 +90,18 @@ def _js_int(value: int | None) -> str:
     return "null" if value is None else str(value)
 
 
+#: The JSON of the string tuples seen so far: modifiers, reasons and notes repeat from
+#: line to line and visit to visit, so most are written once (bounded: at most 4096).
+_LISTS: dict[tuple[str, ...], str] = {(): "[]"}
+
+
 def _js_list(values: tuple[str, ...]) -> str:
-    return "[" + ",".join([_escape(v) for v in values]) + "]"
+    text = _LISTS.get(values)
+    if text is None:
+        text = "[" + ",".join([_escape(v) for v in values]) + "]"
+        if len(_LISTS) < 4096:
+            _LISTS[values] = text
+    return text
 
 
 def report_to_json(report: Report) -> str:
