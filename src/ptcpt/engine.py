@@ -16,7 +16,7 @@ import functools
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -26,12 +26,22 @@ from ptcpt.errors import InvalidVisit, PluginError
 from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
+from ptcpt.ruleruns import (
+    PLUGIN_ERROR,
+    Runnable,
+    Seen,
+    restamp,
+    rule_failed,
+    run_validation,
+    runnable,
+    wrong_item,
+)
 from ptcpt.rules import RuleContext
 from ptcpt.units import AddOns, UnitPlan, add_on_pairs, visit_plan
 from ptcpt.visit import Visit
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
@@ -45,9 +55,6 @@ __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 log = logging.getLogger("ptcpt")
 
 _NOTHING: frozenset[str] = frozenset()
-
-#: The rule id of the findings the engine makes for failing rules and plugins.
-PLUGIN_ERROR = "plugin.error"
 
 
 class Checker:
@@ -123,10 +130,10 @@ class Checker:
         # Per payer, the rules that apply, unpacked once so the hot loop reads locals:
         # validation rules first, then hint rules (each in registration order), so hints
         # see the claim as the validation rules judged it (denied lines pay nothing).
-        self._by_payer: dict[str, tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]]] = {
+        self._by_payer: dict[str, tuple[tuple[Runnable, ...], tuple[Runnable, ...]]] = {
             payer: (
-                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
-                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
+                tuple(runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
+                tuple(runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
             )
             for payer in self.payers
         }
@@ -244,20 +251,20 @@ class Checker:
                     for item in produced:
                         if isinstance(item, Finding) and not stage:
                             if item.rule != rule_id or item.plugin != plugin:
-                                item = _restamp(item, rule_id, plugin)
+                                item = restamp(item, rule_id, plugin)
                             findings.append(item)
                         elif isinstance(item, Hint) and stage:
                             if item.rule != rule_id or item.plugin != plugin:
-                                item = _restamp(item, rule_id, plugin)
+                                item = restamp(item, rule_id, plugin)
                             hints.append(item)
                         else:
-                            findings.append(_rule_failed(registered, _wrong_item(item)))
+                            findings.append(rule_failed(registered, wrong_item(item)))
                             break
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
                     self._rule_raised(registered, exc)
-                    findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+                    findings.append(rule_failed(registered, f"raised {type(exc).__name__}"))
         if hinting:
             found += tuple(findings)
         estimate = ctx.estimate
@@ -288,7 +295,7 @@ class Checker:
         ctx._codes = entries
         findings: list[Finding] = []
         validation, _ = self._by_payer.get(payer.id, _NO_RULES)
-        _run(validation, changed, ctx, findings, _Seen(changed), self._rule_raised)
+        run_validation(validation, changed, ctx, findings, Seen(changed), self._rule_raised)
         return tuple(f for f in one_per_problem(findings) if f.severity is Severity.ERROR)
 
     def _rule_raised(self, registered: RegisteredRule, exc: BaseException) -> None:
@@ -405,96 +412,7 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
     return found
 
 
-class _Seen:
-    """The visit's codes and modifiers as sets, built once and only if a rule asks."""
-
-    __slots__ = ("_visit", "codes", "modifiers")
-
-    def __init__(self, visit: Visit) -> None:
-        self._visit = visit
-        self.codes: set[str] | None = None
-        self.modifiers: set[str] | None = None
-
-    def has_code(self, wanted: frozenset[str]) -> bool:
-        if self.codes is None:
-            self.codes = {line.code for line in self._visit.lines}
-        return not wanted.isdisjoint(self.codes)
-
-    def has_modifier(self, wanted: frozenset[str]) -> bool:
-        if self.modifiers is None:
-            self.modifiers = {m for line in self._visit.lines for m in line.modifiers}
-        return not wanted.isdisjoint(self.modifiers)
-
-
-def _run(
-    runnables: tuple[_Runnable, ...],
-    visit: Visit,
-    ctx: RuleContext,
-    findings: list[Finding],
-    seen: _Seen,
-    raised: Callable[[RegisteredRule, BaseException], None],
-) -> None:
-    """Run validation rules on a visit, isolating failures: a rule that raises, or yields
-    what is not a Finding, becomes one plugin.error finding and the others still run."""
-    for registered, rule_id, plugin, function, want_codes, want_modifiers in runnables:
-        if want_codes is not None and not seen.has_code(want_codes):
-            continue
-        if want_modifiers is not None and not seen.has_modifier(want_modifiers):
-            continue
-        ctx._rule = rule_id
-        ctx._plugin = plugin
-        try:
-            produced: Iterable[object] | None = function(visit, ctx)
-            if produced is None:
-                continue
-            for item in produced:
-                if isinstance(item, Finding):
-                    if item.rule != rule_id or item.plugin != plugin:
-                        item = _restamp(item, rule_id, plugin)
-                    findings.append(item)
-                else:
-                    findings.append(_rule_failed(registered, _wrong_item(item)))
-                    break
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
-            raised(registered, exc)
-            findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-
-
-def _runnable(registered: RegisteredRule) -> _Runnable:
-    rule = registered.rule
-    return (registered, rule.id, registered.plugin, rule.function, rule.codes, rule.modifiers)
-
-
-def _restamp(item: Any, rule: str, plugin: str) -> Any:
-    import attrs
-
-    return attrs.evolve(item, rule=rule, plugin=plugin)
-
-
-def _wrong_item(item: object) -> str:
-    """What was wrong with an item a rule yielded (the engine keeps none of its kind)."""
-    if isinstance(item, Finding):
-        return "is a hint rule but yielded a Finding (hint rules yield ctx.hint(...))"
-    if isinstance(item, Hint):
-        return "is a validation rule but yielded a Hint (declare it kind='hint')"
-    return f"yielded a {type(item).__name__}, not a Finding or Hint"
-
-
-def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
-    return Finding(
-        rule=PLUGIN_ERROR,
-        severity=Severity.ERROR,
-        message=f"rule {registered.rule.id!r} of plugin {registered.plugin!r} {what}; "
-        f"its results for this visit are missing",
-        plugin=registered.plugin,
-        fix=f"report it to the plugin's authors, or disable {registered.plugin!r}",
-    )
-
-
-_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
-_NO_RULES: tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]] = ((), ())
+_NO_RULES: tuple[tuple[Runnable, ...], tuple[Runnable, ...]] = ((), ())
 
 _default: Checker | None = None
 _default_lock = threading.Lock()
