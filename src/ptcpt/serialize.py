@@ -21,12 +21,15 @@ import datetime as dt
 import functools
 import json
 import re
+import types
+import typing
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import cattrs
+from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from ptcpt.codes import Code
@@ -73,6 +76,9 @@ T = TypeVar("T")
 def converter() -> cattrs.Converter:
     """The shared converter: strict about unknown keys, ISO dates, tuples as lists."""
     conv = cattrs.Converter(forbid_extra_keys=True)
+    # ``int | None``, ``str | None``: written as they are (cattrs would call a function per
+    # value to find out), so generated dict writers read the attribute inline.
+    conv.register_unstructure_hook_factory(lambda t: _plain_optional(conv, t), lambda _t: identity)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, lambda v, _: _parse_date(v))
     # Visits and lines are read by the strict hand-written converter below (on the hot
@@ -84,6 +90,17 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(Visit, lambda v, _: visit_from_dict(v))
     conv.register_structure_hook(Line, lambda v, _: _line_from_dict(v, ""))
     return conv
+
+
+def _plain_optional(conv: cattrs.Converter, cls: Any) -> bool:
+    """True for ``X | None`` where X is written as it is (int, str, bool)."""
+    if typing.get_origin(cls) not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(cls)
+    if len(args) != 2 or type(None) not in args:
+        return False
+    other = args[0] if args[1] is type(None) else args[1]
+    return other in (int, str, bool) and conv.get_unstructure_hook(other) == identity
 
 
 def _parse_date(value: Any) -> dt.date:
@@ -247,7 +264,7 @@ def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | No
 
 
 def _line_to_dict(line: Line) -> dict[str, Any]:
-    return _unstructure_line()(line)
+    return (_LINE_WRITER or _writers()[0])(line)
 
 
 def visit_to_dict(visit: Visit) -> dict[str, Any]:
@@ -256,27 +273,30 @@ def visit_to_dict(visit: Visit) -> dict[str, Any]:
 
     ``visit_from_dict(visit_to_dict(v)) == v`` for every visit.
     """
-    data = _unstructure_visit()(visit)
+    data = (_VISIT_WRITER or _writers()[1])(visit)
     data["lines"] = data.pop("lines")  # last: a reader sees the visit's own fields first
     return data
 
 
-@functools.cache
-def _unstructure_line() -> Callable[[Line], dict[str, Any]]:
-    """The converter's dict form of a Line: one key per attrs field, tuples as lists."""
-    return make_dict_unstructure_fn(Line, converter())
+_LINE_WRITER: Callable[[Line], dict[str, Any]] | None = None
+_VISIT_WRITER: Callable[[Visit], dict[str, Any]] | None = None
 
 
-@functools.cache
-def _unstructure_visit() -> Callable[[Visit], dict[str, Any]]:
-    """The converter's dict form of a Visit, its lines through :func:`_unstructure_line`."""
-    line = _unstructure_line()
-    return make_dict_unstructure_fn(
+def _writers() -> tuple[Callable[[Line], dict[str, Any]], Callable[[Visit], dict[str, Any]]]:
+    """The converter's dict writers of Line and Visit, generated from their attrs fields
+    on first use (one key per field, tuples as lists, optional ints and text inline)."""
+    global _LINE_WRITER, _VISIT_WRITER
+    conv = converter()
+    line = make_dict_unstructure_fn(Line, conv)
+    visit = make_dict_unstructure_fn(
         Visit,
-        converter(),
+        conv,
+        date=override(unstruct_hook=dt.date.isoformat),  # a validated date, never a datetime
         lines=override(unstruct_hook=lambda lines: [line(item) for item in lines]),
         ytd_allowed=override(unstruct_hook=_ytd_to_json),
     )
+    _LINE_WRITER, _VISIT_WRITER = line, visit
+    return line, visit
 
 
 def visit_from_json(text: str | bytes) -> Visit:
