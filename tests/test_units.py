@@ -489,3 +489,41 @@ def test_pairs_do_not_depend_on_input_order(minutes: dict[str, int], method: str
     assert first == second and first.explain() == second.explain()
     rebuilt = UnitPlan(first.method, first.minutes, first.allocation, first.add_ons)
     assert [first.bounds(c) for c in first] == [rebuilt.bounds(c) for c in rebuilt]
+
+
+# -- visit_plan: the engine's plan is the units module's (issue 14) ----------------------------
+_TIMED_OR_NOT = ("97110", "97112", "97140", "97129", "97130", "97810", "97811", "97161", "97150", "97550")
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(_TIMED_OR_NOT), st.none() | st.integers(0, 120)), min_size=1, max_size=5
+    ),
+    methods,
+    st.dates(dt.date(2018, 1, 1), dt.date(2027, 12, 31)),
+)
+def test_visit_plan_is_allocate_of_timed_minutes(
+    lines: list[tuple[str, int | None]], method: str, day: dt.date
+) -> None:
+    from ptcpt.units import visit_plan
+
+    visit = Visit(date=day, lines=[Line(code=code, minutes=minutes) for code, minutes in lines])
+    catalog = ptcpt.catalog()
+    minutes = timed_minutes(visit, catalog)
+    plan = visit_plan(visit, catalog, method)
+    if not minutes:
+        assert plan is None
+        return
+    expected = allocate(minutes, method=method)
+    assert plan == expected and plan is not None
+    assert plan.all_bounds() == expected.all_bounds() and plan.explain() == expected.explain()
+    entries = [catalog.get(line.code) for line in visit.lines]
+    assert visit_plan(visit, catalog, method, entries=entries) == expected
+
+
+def test_visit_plan_refuses_an_unknown_method() -> None:
+    from ptcpt.units import visit_plan
+
+    visit = Visit(date=dt.date(2025, 3, 12), lines=[Line(code="97110", minutes=20)])
+    with pytest.raises(ValueError, match="method must be 'cms' or 'ama'"):
+        visit_plan(visit, ptcpt.catalog(), "nope")

@@ -298,3 +298,94 @@ def test_a_full_day_of_minutes_over_several_lines_is_accepted() -> None:
     assert sum(line.minutes or 0 for line in Visit(date=DAY, lines=lines).lines) == 1440
     with raises_at("lines[3].minutes", "add up to 1441"):
         Visit(date=DAY, lines=[*lines, Line(code="97112", minutes=1)])
+
+
+# -- the fast constructors (issue 14, bug 3): the same object as the validated path ----------
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from ptcpt.visit import (  # noqa: E402
+    LINE_FIELDS,
+    MAX_UNITS,
+    VISIT_FIELDS,
+    fast_line,
+    fast_visit,
+    line_with_units,
+)
+
+# JSON values a line field could hold: valid ones and near misses of every JSON type.
+_JSON_VALUE = (
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 1500)
+    | st.sampled_from(["97110", "g0283", "G0283", "0552T", "9711x", "GP", "gp", "59", "", "x y"])
+    | st.text(max_size=6)
+    | st.lists(st.sampled_from(["GP", "gp", "KX", "59", "G", 5, None]), max_size=3)
+)
+_CODES = st.from_regex(r"\A(?:[0-9]{5}|[0-9]{4}[FTU]|[A-V][0-9]{4})\Z")
+
+
+@st.composite
+def _json_lines(draw: st.DrawFn) -> dict[str, Any]:
+    """A line object as parsed JSON: every field of Line, each present or not."""
+    data: dict[str, Any] = {}
+    for name in LINE_FIELDS:
+        if name == "code" or draw(st.booleans()):
+            data[name] = draw((_CODES if name == "code" else st.integers(0, 60)) | _JSON_VALUE)
+    return data
+
+
+def _validated(build: Any, data: Any) -> Any:
+    try:
+        return build(data)
+    except InvalidVisit as exc:
+        return f"InvalidVisit: {exc}"
+
+
+@given(_json_lines())
+def test_fast_line_builds_the_line_the_validators_build(data: dict[str, Any]) -> None:
+    validated = _validated(lambda d: Line(**d), data)
+    fast = fast_line(data)
+    if fast is not None:  # it never accepts what the validators refuse or change
+        assert fast == validated
+        assert type(fast) is Line
+        assert attrs.astuple(fast, recurse=False) == attrs.astuple(validated, recurse=False)
+
+
+@given(st.builds(Line, code=_CODES, units=st.integers(1, 9), minutes=st.none() | st.integers(0, 90)))
+def test_fast_line_takes_every_plain_line(line: Line) -> None:
+    data = {name: getattr(line, name) for name in LINE_FIELDS}
+    data["modifiers"] = list(line.modifiers)
+    assert fast_line(data) == line
+
+
+@given(st.lists(_json_lines(), min_size=1, max_size=3), st.sampled_from(["2025-03-12", "2025-02-30", 5]))
+def test_fast_visit_builds_the_visit_the_validators_build(lines: list[dict[str, Any]], day: Any) -> None:
+    data = {"date": day, "lines": lines}
+    fast = fast_visit(data)
+    if fast is not None:
+        validated = Visit(date=dt.date.fromisoformat(day), lines=[Line(**line) for line in lines])
+        assert fast == validated
+
+
+@given(st.builds(Line, code=_CODES, minutes=st.none() | st.integers(0, 90)), st.integers(-2, MAX_UNITS + 2))
+def test_line_with_units_is_evolve(line: Line, units: int) -> None:
+    assert _validated(lambda n: line_with_units(line, n), units) == _validated(
+        lambda n: attrs.evolve(line, units=n), units
+    )
+
+
+def test_every_default_passes_its_converter_unchanged() -> None:
+    # The fast constructors give an absent field its default without the converter.
+    for cls in (Line, Visit):
+        for field in attrs.fields(cls):
+            if field.default is attrs.NOTHING:
+                continue
+            assert not isinstance(field.default, attrs.Factory), field.name  # type: ignore[arg-type]
+            assert field.converter is not None
+            assert field.converter(field.default) == field.default, field.name  # type: ignore[operator]
+
+
+def test_the_field_lists_are_the_attrs_fields() -> None:
+    assert tuple(a.name for a in attrs.fields(Line)) == LINE_FIELDS
+    assert tuple(a.name for a in attrs.fields(Visit)) == VISIT_FIELDS

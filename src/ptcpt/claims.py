@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ptcpt.report import Correction, Finding, Severity
-from ptcpt.visit import MAX_UNITS, Line
+from ptcpt.visit import MAX_UNITS, Line, line_with_units
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -130,20 +130,6 @@ def denials(findings: Sequence[Finding]) -> dict[int, str]:
     }
 
 
-_LINE_FIELDS = tuple(a.name for a in attrs.fields(Line))
-_set = object.__setattr__
-
-
-def _with_units(line: Line, units: int) -> Line:
-    """``attrs.evolve(line, units=units)`` for units already known valid (1..MAX_UNITS):
-    the other fields come from a valid line, so no converter needs to run again."""
-    new: Line = object.__new__(Line)
-    for name in _LINE_FIELDS:
-        _set(new, name, getattr(line, name))
-    _set(new, "units", units)
-    return new
-
-
 def claim_changes(visit: Visit, findings: Sequence[Finding]) -> ClaimChanges | None:
     """The as-billed denials and the corrected claim the errors imply (None: no change)."""
     by_line: dict[int, list[tuple[Correction, str]]] = {}
@@ -186,7 +172,7 @@ def claim_changes(visit: Visit, findings: Sequence[Finding]) -> ClaimChanges | N
         modifiers += tuple(sorted(m for m in add_mods if m not in modifiers))
         same = code == line.code and modifiers == line.modifiers
         if same and type(units) is int and 1 <= units <= MAX_UNITS:
-            corrected = _with_units(line, units)  # the usual correction: fewer units
+            corrected = line_with_units(line, units)  # the usual correction: fewer units
         else:
             corrected = attrs.evolve(line, code=code, units=units, modifiers=modifiers)
         lines[index] = corrected

@@ -16,7 +16,7 @@ import functools
 import logging
 import os
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -26,17 +26,26 @@ from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
 from ptcpt.payers import builtin_payers
 from ptcpt.plugins import Plugins, RegisteredRule
 from ptcpt.report import Finding, Hint, Report, Severity
+from ptcpt.ruleruns import (
+    PLUGIN_ERROR,
+    Runnable,
+    Seen,
+    restamp,
+    rule_failed,
+    run_validation,
+    runnable,
+    wrong_item,
+)
 from ptcpt.rules import RuleContext
-from ptcpt.units import METHODS, AddOns, UnitPlan, _allocate, _allocate_plain, add_on_pairs, allocate
-from ptcpt.visit import MAX_MINUTES, Visit
+from ptcpt.units import AddOns, UnitPlan, add_on_pairs, visit_plan
+from ptcpt.visit import Visit
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
 
     from ptcpt.catalogs import Catalog
     from ptcpt.classifier import Classifier
     from ptcpt.cms import CmsTables
-    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
     from ptcpt.visit import Line
@@ -45,8 +54,7 @@ __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
 log = logging.getLogger("ptcpt")
 
-#: The rule id of the findings the engine makes for failing rules and plugins.
-PLUGIN_ERROR = "plugin.error"
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Checker:
@@ -122,10 +130,10 @@ class Checker:
         # Per payer, the rules that apply, unpacked once so the hot loop reads locals:
         # validation rules first, then hint rules (each in registration order), so hints
         # see the claim as the validation rules judged it (denied lines pay nothing).
-        self._by_payer: dict[str, tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]]] = {
+        self._by_payer: dict[str, tuple[tuple[Runnable, ...], tuple[Runnable, ...]]] = {
             payer: (
-                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
-                tuple(_runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
+                tuple(runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind != "hint"),
+                tuple(runnable(r) for r in self.rules if r.rule.applies_to(payer) and r.rule.kind == "hint"),
             )
             for payer in self.payers
         }
@@ -163,8 +171,7 @@ class Checker:
 
     def expected_units(self, visit: Visit, payer: PayerProfile) -> UnitPlan | None:
         """The units the timed minutes support under the payer's method, or None."""
-        get = self.catalog.get
-        return _plan(visit, [get(line.code) for line in visit.lines], payer.unit_method, self._add_ons)
+        return visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons)
 
     # -- checking ------------------------------------------------------------------------
     def check(self, visit: Visit) -> Report:
@@ -174,7 +181,7 @@ class Checker:
         payer = self.payer(visit.payer)
         get = self.catalog.get
         entries = tuple([get(line.code) for line in visit.lines])
-        plan = _plan(visit, entries, payer.unit_method, self._add_ons)
+        plan = visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries)
         ctx = RuleContext(
             visit,
             catalog=self.catalog,
@@ -244,20 +251,20 @@ class Checker:
                     for item in produced:
                         if isinstance(item, Finding) and not stage:
                             if item.rule != rule_id or item.plugin != plugin:
-                                item = _restamp(item, rule_id, plugin)
+                                item = restamp(item, rule_id, plugin)
                             findings.append(item)
                         elif isinstance(item, Hint) and stage:
                             if item.rule != rule_id or item.plugin != plugin:
-                                item = _restamp(item, rule_id, plugin)
+                                item = restamp(item, rule_id, plugin)
                             hints.append(item)
                         else:
-                            findings.append(_rule_failed(registered, _wrong_item(item)))
+                            findings.append(rule_failed(registered, wrong_item(item)))
                             break
                 except KeyboardInterrupt:
                     raise
                 except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
                     self._rule_raised(registered, exc)
-                    findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
+                    findings.append(rule_failed(registered, f"raised {type(exc).__name__}"))
         if hinting:
             found += tuple(findings)
         estimate = ctx.estimate
@@ -277,7 +284,9 @@ class Checker:
             changed,
             catalog=self.catalog,
             payer=payer,
-            units=_plan(changed, entries, payer.unit_method, self._add_ons),
+            units=visit_plan(
+                changed, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries
+            ),
             tables=self.tables,
             fee_schedule=self._schedule_for.get(payer.id),
             price=functools.partial(self._price, on=changed.date, payer=payer),
@@ -286,7 +295,7 @@ class Checker:
         ctx._codes = entries
         findings: list[Finding] = []
         validation, _ = self._by_payer.get(payer.id, _NO_RULES)
-        _run(validation, changed, ctx, findings, _Seen(changed), self._rule_raised)
+        run_validation(validation, changed, ctx, findings, Seen(changed), self._rule_raised)
         return tuple(f for f in one_per_problem(findings) if f.severity is Severity.ERROR)
 
     def _rule_raised(self, registered: RegisteredRule, exc: BaseException) -> None:
@@ -409,121 +418,7 @@ def _schedules_by_payer(schedules: Mapping[str, FeeSchedule]) -> dict[str, FeeSc
     return found
 
 
-def _plan(visit: Visit, codes: Sequence[Code | None], method: str, add_ons: AddOns) -> UnitPlan | None:
-    """The unit plan of a visit whose lines' catalog entries are ``codes`` (None: no timed
-    minutes). Like :func:`ptcpt.units.timed_minutes`, only 15-minute timed codes billable
-    on the date of service count; the entries are passed in because the check has them."""
-    minutes: dict[str, int] = {}
-    day = visit.date
-    for line, code in zip(visit.lines, codes, strict=True):
-        if line.minutes is None or code is None or code.unit_minutes != 15:
-            continue
-        if not code.is_active(day):
-            continue
-        minutes[line.code] = minutes.get(line.code, 0) + line.minutes
-    if not minutes:
-        return None
-    if method not in METHODS or max(minutes.values()) > MAX_MINUTES:
-        return allocate(minutes, method=method, add_ons=add_ons)  # raises, naming the problem
-    # The codes and minutes come from validated lines: no need to check them again. Most
-    # visits bill no primary/add-on pair: one set test spares the allocator the look.
-    items = sorted(minutes.items())
-    if add_ons.codes.isdisjoint(minutes):
-        units, ranges = _allocate_plain(items, method)
-        return UnitPlan._allocated(method, tuple(items), units, sum(units.values()), ranges)
-    return _allocate(items, method, add_ons)
-
-
-class _Seen:
-    """The visit's codes and modifiers as sets, built once and only if a rule asks."""
-
-    __slots__ = ("_visit", "codes", "modifiers")
-
-    def __init__(self, visit: Visit) -> None:
-        self._visit = visit
-        self.codes: set[str] | None = None
-        self.modifiers: set[str] | None = None
-
-    def has_code(self, wanted: frozenset[str]) -> bool:
-        if self.codes is None:
-            self.codes = {line.code for line in self._visit.lines}
-        return not wanted.isdisjoint(self.codes)
-
-    def has_modifier(self, wanted: frozenset[str]) -> bool:
-        if self.modifiers is None:
-            self.modifiers = {m for line in self._visit.lines for m in line.modifiers}
-        return not wanted.isdisjoint(self.modifiers)
-
-
-def _run(
-    runnables: tuple[_Runnable, ...],
-    visit: Visit,
-    ctx: RuleContext,
-    findings: list[Finding],
-    seen: _Seen,
-    raised: Callable[[RegisteredRule, BaseException], None],
-) -> None:
-    """Run validation rules on a visit, isolating failures: a rule that raises, or yields
-    what is not a Finding, becomes one plugin.error finding and the others still run."""
-    for registered, rule_id, plugin, function, want_codes, want_modifiers in runnables:
-        if want_codes is not None and not seen.has_code(want_codes):
-            continue
-        if want_modifiers is not None and not seen.has_modifier(want_modifiers):
-            continue
-        ctx._rule = rule_id
-        ctx._plugin = plugin
-        try:
-            produced: Iterable[object] | None = function(visit, ctx)
-            if produced is None:
-                continue
-            for item in produced:
-                if isinstance(item, Finding):
-                    if item.rule != rule_id or item.plugin != plugin:
-                        item = _restamp(item, rule_id, plugin)
-                    findings.append(item)
-                else:
-                    findings.append(_rule_failed(registered, _wrong_item(item)))
-                    break
-        except KeyboardInterrupt:
-            raise
-        except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
-            raised(registered, exc)
-            findings.append(_rule_failed(registered, f"raised {type(exc).__name__}"))
-
-
-def _runnable(registered: RegisteredRule) -> _Runnable:
-    rule = registered.rule
-    return (registered, rule.id, registered.plugin, rule.function, rule.codes, rule.modifiers)
-
-
-def _restamp(item: Any, rule: str, plugin: str) -> Any:
-    import attrs
-
-    return attrs.evolve(item, rule=rule, plugin=plugin)
-
-
-def _wrong_item(item: object) -> str:
-    """What was wrong with an item a rule yielded (the engine keeps none of its kind)."""
-    if isinstance(item, Finding):
-        return "is a hint rule but yielded a Finding (hint rules yield ctx.hint(...))"
-    if isinstance(item, Hint):
-        return "is a validation rule but yielded a Hint (declare it kind='hint')"
-    return f"yielded a {type(item).__name__}, not a Finding or Hint"
-
-
-def _rule_failed(registered: RegisteredRule, what: str) -> Finding:
-    return Finding(
-        rule=PLUGIN_ERROR,
-        severity=Severity.ERROR,
-        message=f"rule {registered.rule.id!r} of plugin {registered.plugin!r} {what}; "
-        f"its results for this visit are missing",
-        plugin=registered.plugin,
-        fix=f"report it to the plugin's authors, or disable {registered.plugin!r}",
-    )
-
-
-_Runnable = tuple[RegisteredRule, str, str, Any, frozenset[str] | None, frozenset[str] | None]
-_NO_RULES: tuple[tuple[_Runnable, ...], tuple[_Runnable, ...]] = ((), ())
+_NO_RULES: tuple[tuple[Runnable, ...], tuple[Runnable, ...]] = ((), ())
 
 _default: Checker | None = None
 _default_lock = threading.Lock()

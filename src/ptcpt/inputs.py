@@ -39,6 +39,7 @@ from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
 from ptcpt.errors import DataError, InvalidVisit
+from ptcpt.jsonlist import is_utf8, list_items
 
 if TYPE_CHECKING:
     from ptcpt.x12 import Item
@@ -188,7 +189,7 @@ class Records:
             yield from _x12(_Utf8Text(head, blocks), self._payer, self._claim_ids)
         elif self.unit == "item":
             rest = b"".join(data for data, _ in blocks)  # a list is one document: read it whole
-            for record in _list_items((head + rest).decode("utf-8", "surrogateescape")):
+            for record in list_items((head + rest).decode("utf-8", "surrogateescape")):
                 yield [record], False
         else:
             yield from _lines_or_document(_Lines(head, dry, blocks))
@@ -437,75 +438,13 @@ def _document(lines: list[tuple[int, bytes | None]]) -> Record | None:
         return start, InvalidVisit("", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
     except RecursionError:
         return start, InvalidVisit("", "not valid JSON for a visit: nested too deeply")
-    if not _utf8(text):
+    if not is_utf8(text):
         return start, InvalidVisit("", "the input is not UTF-8 text")
     return start, value
 
 
 def _is_object_line(line: bytes) -> bool:
     return line.startswith(b"{") and _is_json(line)
-
-
-def _utf8(text: str) -> bool:
-    """False for text holding bytes that were not UTF-8 (decoded with surrogateescape)."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-# -- a JSON list ---------------------------------------------------------------------------
-def _list_items(text: str) -> Iterator[Record]:
-    """``(item number, value)`` for each item of a JSON list, read one item at a time.
-
-    A syntax error ends the list: the items before it are yielded, then one rejection
-    numbered as the next item, saying where the error is and that the rest is unread.
-    """
-    pos = _skip(text, text.index("[") + 1)
-    number = 0
-    if text.startswith("]", pos):
-        pos += 1
-    else:
-        while True:
-            try:
-                value, end = _decoder.raw_decode(text, pos)
-            except json.JSONDecodeError as exc:
-                yield number + 1, _broken_list(exc.msg, text, exc.pos)
-                return
-            except RecursionError:
-                yield number + 1, _broken_list("nested too deeply", text, pos)
-                return
-            number += 1
-            if _utf8(text[pos:end]):
-                yield number, value
-            else:
-                yield number, InvalidVisit("", "the item is not UTF-8 text")
-            pos = _skip(text, end)
-            if text.startswith(",", pos):
-                pos = _skip(text, pos + 1)
-            elif text.startswith("]", pos):
-                pos += 1
-                break
-            else:
-                yield number + 1, _broken_list("Expecting ',' or ']' after an item", text, pos)
-                return
-    pos = _skip(text, pos)
-    if pos < len(text):
-        yield number + 1, _broken_list("extra text after the list", text, pos, rest=False)
-
-
-def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t\r\n":
-        pos += 1
-    return pos
-
-
-def _broken_list(message: str, text: str, pos: int, *, rest: bool = True) -> InvalidVisit:
-    line = text.count("\n", 0, pos) + 1
-    column = pos - text.rfind("\n", 0, pos)
-    unread = "; the rest of the list, from this item on, could not be read" if rest else ""
-    return InvalidVisit("", f"not valid JSON (line {line}, column {column}): {message}{unread}")
 
 
 # -- X12 -------------------------------------------------------------------------------------

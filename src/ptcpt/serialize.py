@@ -8,6 +8,11 @@ the hot path of a batch scrubber): unknown keys, wrong JSON types, malformed dat
 broken JSON all raise :class:`~ptcpt.errors.InvalidVisit` with the path of the field
 (``lines[0].colour: unknown field``). :func:`visit_json_schema` describes the same
 format for systems that validate before they call ptcpt.
+
+Dicts of Line and Visit are written by functions the converter generates from their
+attrs fields, and the key lists are those fields (:data:`ptcpt.visit.LINE_FIELDS`): a new
+field of Line needs no edit here. The report's dict form and its compact JSON live in
+:mod:`ptcpt.report_json`, the schema in :mod:`ptcpt.visit_schema`; both are re-exported.
 """
 
 from __future__ import annotations
@@ -16,33 +21,34 @@ import datetime as dt
 import functools
 import json
 import re
-import string
+import types
+import typing
+from collections.abc import Callable
 from decimal import Decimal
-from json.encoder import encode_basestring_ascii as _escape  # what json.dumps uses (C)
 from typing import TYPE_CHECKING, Any, TypeVar
 
+import attrs
 import cattrs
+from cattrs.fns import identity
+from cattrs.gen import make_dict_unstructure_fn, override
 
-from ptcpt.codes import CODE_PATTERN, Code
-from ptcpt.errors import InvalidVisit
+from ptcpt.codes import Code
+from ptcpt.errors import DataError, InvalidVisit
+from ptcpt.report_json import estimate_to_dict, report_to_dict, report_to_json
 from ptcpt.visit import (
-    _NO_SPACE,
-    MAX_ID_LENGTH,
-    MAX_MINUTES,
-    MAX_UNITS,
-    PAYER_PATTERN,
+    LINE_FIELDS,
+    VISIT_FIELDS,
     Line,
     Visit,
     YtdAllowed,
-    _show,
-    _under,
+    fast_visit,
+    show_value,
+    under_path,
 )
-from ptcpt.visit import _money as _ytd_money
+from ptcpt.visit_schema import visit_json_schema
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
-    from ptcpt.fees import Estimate
-    from ptcpt.report import Finding, Hint, Report
 
 __all__ = [
     "code_from_dict",
@@ -52,6 +58,7 @@ __all__ = [
     "from_json",
     "report_to_dict",
     "report_to_json",
+    "structure",
     "suggestion_to_dict",
     "suggestions_to_list",
     "to_json",
@@ -69,15 +76,31 @@ T = TypeVar("T")
 def converter() -> cattrs.Converter:
     """The shared converter: strict about unknown keys, ISO dates, tuples as lists."""
     conv = cattrs.Converter(forbid_extra_keys=True)
+    # ``int | None``, ``str | None``: written as they are (cattrs would call a function per
+    # value to find out), so generated dict writers read the attribute inline.
+    conv.register_unstructure_hook_factory(lambda t: _plain_optional(conv, t), lambda _t: identity)
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, lambda v, _: _parse_date(v))
-    # Visits and lines go through the strict hand-written converter below, so the generic
-    # to_json/from_json and the visit_* functions can never disagree.
-    conv.register_unstructure_hook(Visit, visit_to_dict)
-    conv.register_unstructure_hook(Line, _line_to_dict)
+    # Visits and lines are read by the strict hand-written converter below (on the hot
+    # path of a batch: a fast constructor in ptcpt.visit, else the validators), so the
+    # generic to_json/from_json and the visit_* functions can never disagree. They are
+    # written by functions this converter generates from their attrs fields.
+    conv.register_unstructure_hook(Visit, lambda v: visit_to_dict(v))
+    conv.register_unstructure_hook(Line, lambda v: _line_to_dict(v))
     conv.register_structure_hook(Visit, lambda v, _: visit_from_dict(v))
     conv.register_structure_hook(Line, lambda v, _: _line_from_dict(v, ""))
     return conv
+
+
+def _plain_optional(conv: cattrs.Converter, cls: Any) -> bool:
+    """True for ``X | None`` where X is written as it is (int, str, bool)."""
+    if typing.get_origin(cls) not in (typing.Union, types.UnionType):
+        return False
+    args = typing.get_args(cls)
+    if len(args) != 2 or type(None) not in args:
+        return False
+    other = args[0] if args[1] is type(None) else args[1]
+    return other in (int, str, bool) and conv.get_unstructure_hook(other) == identity
 
 
 def _parse_date(value: Any) -> dt.date:
@@ -95,8 +118,32 @@ def code_to_dict(code: Code) -> dict[str, Any]:
 
 
 def code_from_dict(data: dict[str, Any]) -> Code:
-    """Rebuild a :class:`Code` from :func:`code_to_dict` output."""
-    return converter().structure(data, Code)
+    """Rebuild a :class:`Code` from :func:`code_to_dict` output.
+
+    Raises :class:`~ptcpt.errors.DataError` naming each field that is wrong.
+    """
+    return structure(data, Code)
+
+
+def structure(data: Any, cls: type[T], *, file: str | None = None, row: int | str | None = None) -> T:
+    """``data`` as a ``cls`` through the shared converter; errors name the file, row and field.
+
+    cattrs gathers every error of a record; :func:`cattrs.transform_error` words each with
+    its path, and they are raised as one :class:`~ptcpt.errors.DataError` (``file:row
+    field: message``, with any further fields after the first), from the cattrs error.
+    Visits and lines raise :class:`~ptcpt.errors.InvalidVisit`, as
+    :func:`visit_from_dict` does.
+    """
+    try:
+        return converter().structure(data, cls)
+    except cattrs.BaseValidationError as exc:
+        found = []
+        for text in cattrs.transform_error(exc):
+            message, _, path = text.rpartition(" @ $")
+            found.append((path.lstrip("."), message or text))
+        field, message = found[0]
+        more = "".join(f"; {where or 'the record'}: {why}" for where, why in found[1:])
+        raise DataError(message + more, file=file, row=row, field=field or None) from exc
 
 
 def suggestion_to_dict(suggestion: Suggestion) -> dict[str, Any]:
@@ -120,201 +167,20 @@ def to_json(value: Any, **kwargs: Any) -> str:
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
-    """Parse JSON text into ``cls`` with the shared converter."""
-    return converter().structure(json.loads(text), cls)
-
-
-def _finding_to_dict(f: Finding) -> dict[str, Any]:
-    return {
-        "rule": f.rule,
-        "severity": f.severity.value,
-        "message": f.message,
-        "line": f.line,
-        "code": f.code,
-        "fix": f.fix,
-        "plugin": f.plugin,
-    }
-
-
-def _hint_to_dict(h: Hint) -> dict[str, Any]:
-    return {
-        "rule": h.rule,
-        "message": h.message,
-        "line": h.line,
-        "code": h.code,
-        "amount": None if h.amount is None else str(h.amount),
-        "plugin": h.plugin,
-    }
-
-
-def report_to_dict(report: Report) -> dict[str, Any]:
-    """A JSON-ready dict of a report; money as decimal strings, dates ISO."""
-    units = report.units
-    estimate = report.estimate
-    return {
-        "visit_id": report.visit_id,
-        "date": report.date.isoformat(),
-        "payer": report.payer,
-        "ok": report.ok,
-        "findings": [_finding_to_dict(f) for f in report.findings],
-        "hints": [_hint_to_dict(h) for h in report.hints],
-        "units": None
-        if units is None
-        else {
-            "method": units.method,
-            "total": units.total,
-            "by_code": dict(units.items()),
-        },
-        "estimate": None if estimate is None else estimate_to_dict(estimate),
-        "corrected_estimate": None
-        if report.corrected_estimate is None
-        else estimate_to_dict(report.corrected_estimate),
-    }
-
-
-def _money(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-# -- compact JSON of a report, written directly --------------------------------------------
-# ``report_to_json`` writes the text ``json.dumps(report_to_dict(r), separators=(",", ":"))``
-# gives, without the dicts in between: a batch writes one per visit, and building then
-# encoding the dicts cost as much as checking. Strings go through the json module's own
-# (C) escaper, so the bytes are the same; a test holds the two equal on every golden visit.
-def _js(value: str | None) -> str:
-    return "null" if value is None else _escape(value)
-
-
-def _js_money(value: Decimal | None) -> str:
-    return "null" if value is None else f'"{value!s}"'
-
-
-def _js_int(value: int | None) -> str:
-    return "null" if value is None else str(value)
-
-
-def _js_list(values: tuple[str, ...]) -> str:
-    return "[" + ",".join([_escape(v) for v in values]) + "]"
-
-
-def report_to_json(report: Report) -> str:
-    """Compact JSON of a report: exactly ``json.dumps(report_to_dict(report), separators=(",", ":"))``."""
-    parts = [
-        f'{{"visit_id":{_js(report.visit_id)},"date":"{report.date.isoformat()}",'
-        f'"payer":{_escape(report.payer)},"ok":{"true" if report.ok else "false"},"findings":['
-    ]
-    parts.append(
-        ",".join(
-            [
-                f'{{"rule":{_escape(f.rule)},"severity":{_escape(f.severity.value)},'
-                f'"message":{_escape(f.message)},"line":{_js_int(f.line)},"code":{_js(f.code)},'
-                f'"fix":{_js(f.fix)},"plugin":{_escape(f.plugin)}}}'
-                for f in report.findings
-            ]
-        )
-    )
-    parts.append('],"hints":[')
-    parts.append(
-        ",".join(
-            [
-                f'{{"rule":{_escape(h.rule)},"message":{_escape(h.message)},"line":{_js_int(h.line)},'
-                f'"code":{_js(h.code)},"amount":{_js_money(h.amount)},"plugin":{_escape(h.plugin)}}}'
-                for h in report.hints
-            ]
-        )
-    )
-    units = report.units
-    if units is None:
-        parts.append('],"units":null,"estimate":')
-    else:
-        by_code = ",".join([f"{_escape(code)}:{n}" for code, n in units.items()])
-        parts.append(
-            f'],"units":{{"method":{_escape(units.method)},"total":{units.total},"by_code":{{{by_code}}}}},'
-            '"estimate":'
-        )
-    estimate = report.estimate
-    if estimate is None:
-        parts.append("null")
-    else:
-        _estimate_json(estimate, parts)
-    corrected = report.corrected_estimate
-    if corrected is None:
-        parts.append(',"corrected_estimate":null}')
-        return "".join(parts)
-    parts.append(',"corrected_estimate":')
-    _estimate_json(corrected, parts)
-    parts.append("}")
-    return "".join(parts)
-
-
-def _estimate_json(estimate: Estimate, parts: list[str]) -> None:
-    """The compact JSON of an estimate, appended to ``parts`` (as estimate_to_dict dumps it)."""
-    parts.append(
-        f'{{"on":"{estimate.on.isoformat()}","total":"{estimate.total!s}",'
-        f'"full_total":"{estimate.full_total!s}","mppr_total":"{estimate.mppr_total!s}",'
-        f'"assistant_total":"{estimate.assistant_total!s}",'
-        f'"conversion_factor":{_js_money(estimate.conversion_factor)},'
-        f'"locality":{_js(estimate.locality)},"gpci_year":{_js_int(estimate.gpci_year)},'
-        f'"apm":{"true" if estimate.apm else "false"},'
-        f'"facility":{"true" if estimate.facility else "false"},'
-        f'"complete":{"true" if estimate.complete else "false"},"lines":['
-    )
-    parts.append(
-        ",".join(
-            [
-                f'{{"index":{line.index},"code":{_escape(line.code)},"units":{line.units},'
-                f'"modifiers":{_js_list(line.modifiers)},"full":{_js_money(line.full)},'
-                f'"mppr_reduction":"{line.mppr_reduction!s}",'
-                f'"assistant_reduction":"{line.assistant_reduction!s}",'
-                f'"payable":{_js_money(line.payable)},"status":{_js(line.status)},'
-                f'"rvu_year":{_js_int(line.rvu_year)},"reasons":{_js_list(line.reasons)}}}'
-                for line in estimate.lines
-            ]
-        )
-    )
-    parts.append(f'],"notes":{_js_list(estimate.notes)},"unconfirmed":{_js_list(estimate.unconfirmed)}}}')
-
-
-def estimate_to_dict(estimate: Estimate) -> dict[str, Any]:
-    """A JSON-ready dict of a payment estimate; money as decimal strings (exact)."""
-    return {
-        "on": estimate.on.isoformat(),
-        "total": str(estimate.total),
-        "full_total": str(estimate.full_total),
-        "mppr_total": str(estimate.mppr_total),
-        "assistant_total": str(estimate.assistant_total),
-        "conversion_factor": _money(estimate.conversion_factor),
-        "locality": estimate.locality,
-        "gpci_year": estimate.gpci_year,
-        "apm": estimate.apm,
-        "facility": estimate.facility,
-        "complete": estimate.complete,
-        "lines": [
-            {
-                "index": line.index,
-                "code": line.code,
-                "units": line.units,
-                "modifiers": list(line.modifiers),
-                "full": _money(line.full),
-                "mppr_reduction": str(line.mppr_reduction),
-                "assistant_reduction": str(line.assistant_reduction),
-                "payable": _money(line.payable),
-                "status": line.status,
-                "rvu_year": line.rvu_year,
-                "reasons": list(line.reasons),
-            }
-            for line in estimate.lines
-        ],
-        "notes": list(estimate.notes),
-        "unconfirmed": list(estimate.unconfirmed),
-    }
+    """Parse JSON text into ``cls`` with the shared converter (errors as :func:`structure`)."""
+    return structure(json.loads(text), cls)
 
 
 # -- visits ----------------------------------------------------------------------------
-_VISIT_KEYS = ("date", "lines", "payer", "id", "ytd_allowed")
-_LINE_KEYS = ("code", "units", "minutes", "modifiers", "group_size", "assistant_minutes", "description")
+_VISIT_KEYS = VISIT_FIELDS
+_LINE_KEYS = LINE_FIELDS
 _VISIT_KEY_SET = frozenset(_VISIT_KEYS)
 _LINE_KEY_SET = frozenset(_LINE_KEYS)
+#: The fields a caller must give (no default) and, of a visit, those it may leave out.
+_VISIT_REQUIRED = tuple(a.name for a in attrs.fields(Visit) if a.default is attrs.NOTHING)
+_LINE_REQUIRED = tuple(a.name for a in attrs.fields(Line) if a.default is attrs.NOTHING)
+_VISIT_OPTIONAL = tuple(a.name for a in attrs.fields(Visit) if a.default is not attrs.NOTHING)
+_decode = json.JSONDecoder(parse_float=Decimal).decode
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
@@ -341,140 +207,20 @@ def _visit_date(value: Any) -> dt.date:
                 pass
     elif isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    raise InvalidVisit("date", f"must be an ISO date YYYY-MM-DD, got {_show(value)}")
+    raise InvalidVisit("date", f"must be an ISO date YYYY-MM-DD, got {show_value(value)}")
 
 
 def _line_from_dict(data: Any, where: str) -> Line:
     if type(data) is not dict:
-        raise InvalidVisit(where, f"a line must be a JSON object, got {_show(data)}")
+        raise InvalidVisit(where, f"a line must be a JSON object, got {show_value(data)}")
     _check_keys(data, _LINE_KEY_SET, _LINE_KEYS, where)
-    if "code" not in data:
-        raise InvalidVisit(f"{where}.code" if where else "code", "required field is missing")
+    for key in _LINE_REQUIRED:
+        if key not in data:
+            raise InvalidVisit(f"{where}.{key}" if where else key, "required field is missing")
     try:
         return Line(**data)
     except InvalidVisit as exc:
-        raise _under(where, exc) if where else exc from None
-
-
-# -- the fast path -----------------------------------------------------------------------
-# A batch reads millions of visits, nearly all well formed. For those, the checks the
-# converters make are done here inline on the exact JSON types, and the objects are
-# built without running the converters a second time. Anything this path does not
-# recognise as plainly valid (another type, an out-of-range value, a lower-case
-# modifier, a duplicate) returns None and goes the ordinary way, which raises the same
-# errors as ever: the fast path never rejects, it only accepts what the converters would
-# accept unchanged. A test holds both paths equal.
-_new_line = Line.__new__
-_new_visit = Visit.__new__
-_set = object.__setattr__
-_line_ok = _LINE_KEY_SET.issuperset
-_visit_ok = _VISIT_KEY_SET.issuperset
-_code_ok = CODE_PATTERN.fullmatch
-_UPPER_ALNUM = string.ascii_uppercase + string.digits
-_payer_ok = PAYER_PATTERN.fullmatch
-_id_ok = _NO_SPACE.fullmatch
-_date_ok = _ISO_DATE.fullmatch
-_from_iso = dt.date.fromisoformat
-_ABSENT = object()
-_decode = json.JSONDecoder(parse_float=Decimal).decode
-#: Every modifier the pattern admits, upper case: a set lookup instead of a regex match.
-_MODIFIERS = frozenset(a + b for a in _UPPER_ALNUM for b in _UPPER_ALNUM)
-
-
-def _fast_line(data: Any) -> Line | None:
-    """The Line a plainly valid JSON line object makes, or None to take the ordinary path."""
-    if type(data) is not dict or not _line_ok(data):
-        return None
-    get = data.get
-    code = get("code")
-    if type(code) is not str or _code_ok(code) is None:
-        return None
-    units = get("units", 1)
-    if type(units) is not int or not 1 <= units <= MAX_UNITS:
-        return None
-    minutes = get("minutes")
-    if minutes is not None and (type(minutes) is not int or not 0 <= minutes <= MAX_MINUTES):
-        return None
-    raw = get("modifiers", _ABSENT)
-    if type(raw) is list:
-        for item in raw:
-            if type(item) is not str or item not in _MODIFIERS:
-                return None
-        modifiers = tuple(dict.fromkeys(raw))  # already upper case; duplicates dropped
-    elif raw is _ABSENT:
-        modifiers = ()
-    else:
-        return None
-    group_size = get("group_size")
-    if group_size is not None and (type(group_size) is not int or group_size < 1):
-        return None
-    assistant = get("assistant_minutes")
-    if assistant is not None:
-        if type(assistant) is not int or not 0 <= assistant <= MAX_MINUTES:
-            return None
-        if minutes is not None and assistant > minutes:
-            return None
-    description = get("description")
-    if description is not None and type(description) is not str:
-        return None
-    line: Line = _new_line(Line)
-    _set(line, "code", code)
-    _set(line, "units", units)
-    _set(line, "minutes", minutes)
-    _set(line, "modifiers", modifiers)
-    _set(line, "group_size", group_size)
-    _set(line, "assistant_minutes", assistant)
-    _set(line, "description", description)
-    return line
-
-
-def _fast_visit(data: dict[str, Any]) -> Visit | None:
-    """The Visit a plainly valid JSON visit object makes, or None to take the ordinary path."""
-    if not _visit_ok(data):
-        return None
-    get = data.get
-    raw_lines = get("lines")
-    if type(raw_lines) is not list or not raw_lines:
-        return None
-    lines = []
-    spent = 0  # the day's minutes over all lines: more than MAX_MINUTES takes the ordinary path
-    for item in raw_lines:
-        line = _fast_line(item)
-        if line is None:
-            return None
-        if line.minutes is not None:
-            spent += line.minutes
-            if spent > MAX_MINUTES:
-                return None
-        lines.append(line)
-    date = get("date")
-    if type(date) is not str or _date_ok(date) is None:
-        return None
-    try:
-        day = _from_iso(date)
-    except ValueError:
-        return None
-    payer = get("payer", "medicare")
-    if type(payer) is not str or len(payer) > MAX_ID_LENGTH or _payer_ok(payer) is None:
-        return None
-    visit_id = get("id")
-    if visit_id is not None and (
-        type(visit_id) is not str or len(visit_id) > MAX_ID_LENGTH or _id_ok(visit_id) is None
-    ):
-        return None
-    ytd = get("ytd_allowed")
-    if ytd is not None:
-        try:
-            ytd = _ytd_money(ytd)  # the converter itself: amounts come in many forms
-        except InvalidVisit:
-            return None
-    visit: Visit = _new_visit(Visit)
-    _set(visit, "date", day)
-    _set(visit, "lines", tuple(lines))
-    _set(visit, "payer", payer)
-    _set(visit, "id", visit_id)
-    _set(visit, "ytd_allowed", ytd)
-    return visit
+        raise under_path(where, exc) if where else exc from None
 
 
 def visit_from_dict(data: Any) -> Visit:
@@ -488,34 +234,22 @@ def visit_from_dict(data: Any) -> Visit:
     :class:`~ptcpt.errors.InvalidVisit` naming the path, e.g. ``lines[0].colour``.
     """
     if type(data) is not dict:
-        raise InvalidVisit("", f"a visit must be a JSON object, got {_show(data)}")
-    fast = _fast_visit(data)
+        raise InvalidVisit("", f"a visit must be a JSON object, got {show_value(data)}")
+    fast = fast_visit(data)
     if fast is not None:
         return fast
     _check_keys(data, _VISIT_KEY_SET, _VISIT_KEYS, "")
-    for key in ("date", "lines"):
+    for key in _VISIT_REQUIRED:
         if key not in data:
             raise InvalidVisit(key, "required field is missing")
     raw_lines = data["lines"]
     if type(raw_lines) is not list and type(raw_lines) is not tuple:
-        raise InvalidVisit("lines", f"must be a JSON array of line objects, got {_show(raw_lines)}")
+        raise InvalidVisit("lines", f"must be a JSON array of line objects, got {show_value(raw_lines)}")
     if not raw_lines:
         raise InvalidVisit("lines", "must hold at least one line; a visit bills something")
     lines = [_line_from_dict(item, f"lines[{i}]") for i, item in enumerate(raw_lines)]
-    kwargs = {key: data[key] for key in ("payer", "id", "ytd_allowed") if key in data}
+    kwargs = {key: data[key] for key in _VISIT_OPTIONAL if key in data}
     return Visit(date=_visit_date(data["date"]), lines=lines, **kwargs)
-
-
-def _line_to_dict(line: Line) -> dict[str, Any]:
-    return {
-        "code": line.code,
-        "units": line.units,
-        "minutes": line.minutes,
-        "modifiers": list(line.modifiers),
-        "group_size": line.group_size,
-        "assistant_minutes": line.assistant_minutes,
-        "description": line.description,
-    }
 
 
 def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | None] | None:
@@ -529,19 +263,40 @@ def _ytd_to_json(value: Decimal | YtdAllowed | None) -> str | dict[str, str | No
     return format(value, "f")
 
 
+def _line_to_dict(line: Line) -> dict[str, Any]:
+    return (_LINE_WRITER or _writers()[0])(line)
+
+
 def visit_to_dict(visit: Visit) -> dict[str, Any]:
     """A JSON-ready dict of every field; ``ytd_allowed`` is decimal text, exact to the cent
     (an object of decimal texts when the visit gives KX buckets).
 
     ``visit_from_dict(visit_to_dict(v)) == v`` for every visit.
     """
-    return {
-        "date": visit.date.isoformat(),
-        "payer": visit.payer,
-        "id": visit.id,
-        "ytd_allowed": _ytd_to_json(visit.ytd_allowed),
-        "lines": [_line_to_dict(line) for line in visit.lines],
-    }
+    data = (_VISIT_WRITER or _writers()[1])(visit)
+    data["lines"] = data.pop("lines")  # last: a reader sees the visit's own fields first
+    return data
+
+
+_LINE_WRITER: Callable[[Line], dict[str, Any]] | None = None
+_VISIT_WRITER: Callable[[Visit], dict[str, Any]] | None = None
+
+
+def _writers() -> tuple[Callable[[Line], dict[str, Any]], Callable[[Visit], dict[str, Any]]]:
+    """The converter's dict writers of Line and Visit, generated from their attrs fields
+    on first use (one key per field, tuples as lists, optional ints and text inline)."""
+    global _LINE_WRITER, _VISIT_WRITER
+    conv = converter()
+    line = make_dict_unstructure_fn(Line, conv)
+    visit = make_dict_unstructure_fn(
+        Visit,
+        conv,
+        date=override(unstruct_hook=dt.date.isoformat),  # a validated date, never a datetime
+        lines=override(unstruct_hook=lambda lines: [line(item) for item in lines]),
+        ytd_allowed=override(unstruct_hook=_ytd_to_json),
+    )
+    _LINE_WRITER, _VISIT_WRITER = line, visit
+    return line, visit
 
 
 def visit_from_json(text: str | bytes) -> Visit:
@@ -563,118 +318,10 @@ def visit_from_json(text: str | bytes) -> Visit:
     except RecursionError:
         raise InvalidVisit("", "not valid JSON for a visit: nested too deeply") from None
     except TypeError:
-        raise InvalidVisit("", f"JSON text must be str or bytes, got {_show(text)}") from None
+        raise InvalidVisit("", f"JSON text must be str or bytes, got {show_value(text)}") from None
     return visit_from_dict(data)
 
 
 def visit_to_json(visit: Visit, *, indent: int | None = None) -> str:
     """JSON text for a visit; :func:`visit_from_json` reads it back to an equal visit."""
     return json.dumps(visit_to_dict(visit), indent=indent)
-
-
-def visit_json_schema() -> dict[str, Any]:
-    """A JSON Schema (draft 2020-12) for the visit format :func:`visit_from_json` reads.
-
-    Other systems can validate with it before calling ptcpt. It checks everything the
-    converter checks except what JSON Schema cannot say: that the date exists on the
-    calendar (``2024-02-30``) and that ``assistant_minutes`` does not exceed ``minutes``.
-    """
-    whole_minutes = {"type": "integer", "minimum": 0, "maximum": MAX_MINUTES}
-    amount: list[dict[str, Any]] = [
-        {"type": "number", "minimum": 0},
-        {"type": "string", "pattern": r"^\+?[0-9]+(\.[0-9]+)?$"},
-    ]
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "urn:ptcpt:schema:visit:1",
-        "title": "ptcpt visit",
-        "description": (
-            "One patient's billed therapy services on one date of service, for one payer. "
-            "Carries no patient-identifying data."
-        ),
-        "type": "object",
-        "additionalProperties": False,
-        "required": ["date", "lines"],
-        "properties": {
-            "date": {
-                "description": "Date of service, ISO YYYY-MM-DD.",
-                "type": "string",
-                "pattern": r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
-                "format": "date",
-            },
-            "lines": {
-                "description": "The billed lines; at least one.",
-                "type": "array",
-                "minItems": 1,
-                "items": {"$ref": "#/$defs/line"},
-            },
-            "payer": {
-                "description": "A payer profile id such as medicare, medicaid or commercial.",
-                "type": "string",
-                "pattern": r"^[a-z0-9][a-z0-9_.-]*$",
-                "maxLength": MAX_ID_LENGTH,
-                "default": "medicare",
-            },
-            "id": {
-                "description": "The caller's opaque key for the visit.",
-                "type": ["string", "null"],
-                "pattern": r"^\S+$",
-                "maxLength": MAX_ID_LENGTH,
-            },
-            "ytd_allowed": {
-                "description": (
-                    "Allowed therapy spend so far this year (for Medicare's KX threshold): a "
-                    "number is the PT/SLP bucket; an object gives each bucket, pt_slp "
-                    "(physical therapy and speech-language pathology) and ot."
-                ),
-                "anyOf": [
-                    *amount,
-                    {"type": "null"},
-                    {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {
-                            "pt_slp": {"anyOf": [*amount, {"type": "null"}]},
-                            "ot": {"anyOf": [*amount, {"type": "null"}]},
-                        },
-                    },
-                ],
-            },
-        },
-        "$defs": {
-            "line": {
-                "type": "object",
-                "additionalProperties": False,
-                "required": ["code"],
-                "properties": {
-                    "code": {
-                        "description": "A CPT or HCPCS code, upper case: 97110, 0552T, G0283.",
-                        "type": "string",
-                        "pattern": CODE_PATTERN.pattern,
-                    },
-                    "units": {"type": "integer", "minimum": 1, "maximum": MAX_UNITS, "default": 1},
-                    "minutes": {
-                        "description": "Timed minutes spent on this code that day.",
-                        "anyOf": [whole_minutes, {"type": "null"}],
-                    },
-                    "modifiers": {
-                        "type": "array",
-                        "items": {"type": "string", "pattern": "^[A-Za-z0-9]{2}$"},
-                        "default": [],
-                    },
-                    "group_size": {
-                        "description": "Patients treated together (group therapy).",
-                        "anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
-                    },
-                    "assistant_minutes": {
-                        "description": "Minutes of this line furnished by a PTA; at most minutes.",
-                        "anyOf": [whole_minutes, {"type": "null"}],
-                    },
-                    "description": {
-                        "description": "Free text about the service, for the classifier.",
-                        "type": ["string", "null"],
-                    },
-                },
-            }
-        },
-    }
