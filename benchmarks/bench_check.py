@@ -16,8 +16,8 @@ import json
 import time
 from collections.abc import Callable
 
-from ptcpt.engine import Checker
-from ptcpt.rules import RuleContext
+from ptcpt._engine import Checker
+from ptcpt._rules import RuleContext
 from ptcpt.testing import make_visit
 
 VISIT = make_visit(

@@ -24,9 +24,9 @@ from typing import Any
 
 import pandas as pd
 
-from ptcpt.engine import Checker
+from ptcpt._engine import Checker
+from ptcpt._visit import Visit
 from ptcpt.frames import check_dask, check_frame, visits_from_frame
-from ptcpt.visit import Visit
 
 #: A typical outpatient mix: (code, minutes or None, modifiers).
 LINES: tuple[tuple[str, int | None, str], ...] = (

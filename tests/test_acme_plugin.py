@@ -16,7 +16,7 @@ from importlib import metadata
 
 import pytest
 
-from ptcpt.engine import Checker
+from ptcpt._engine import Checker
 from ptcpt.testing import make_visit
 
 INSTALL = "python -m pip install -e examples/acme_payer_plugin"

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 import ptcpt
+from ptcpt._engine import Checker
 from ptcpt.batch import (
     DIED,
     Outcome,
@@ -25,7 +26,6 @@ from ptcpt.batch import (
     read_records,
     timed_out,
 )
-from ptcpt.engine import Checker
 
 
 def _checker() -> Checker:

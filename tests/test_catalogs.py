@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
-from ptcpt.catalogs import Catalog, load_codes
-from ptcpt.codes import Category, Timing
+from ptcpt._catalogs import Catalog, load_codes
+from ptcpt._codes import Category, Timing
 from ptcpt.errors import DataError, UnknownCode
 
 TODAY = dt.date(2026, 11, 29)

@@ -9,8 +9,8 @@ import attrs
 import pytest
 
 import ptcpt
-from ptcpt.claims import capped, claim_changes, one_per_problem
-from ptcpt.report import Correction, Finding, Severity
+from ptcpt._claims import capped, claim_changes, one_per_problem
+from ptcpt._report import Correction, Finding, Severity
 from ptcpt.serialize import report_to_dict, report_to_json
 from ptcpt.testing import make_checker, make_visit
 

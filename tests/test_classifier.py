@@ -288,7 +288,7 @@ class TestPayers:
 
         tree = ast.parse(inspect.getsource(_engine))
         imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
-        assert "ptcpt.engine" not in imported
+        assert "ptcpt._engine" not in imported
 
     def test_attended_stimulation_is_97032_for_every_payer(self) -> None:
         text = "Russian stimulation to the quads with the therapist adjusting intensity throughout"

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptcpt.codes import Category, Code, TherapyList, Timing, is_code_shaped
+from ptcpt._codes import Category, Code, TherapyList, Timing, is_code_shaped
 
 
 def make(**overrides: object) -> Code:

@@ -11,7 +11,7 @@ pd = pytest.importorskip("pandas")
 dd = pytest.importorskip("dask.dataframe")
 
 from ptcpt import frames  # noqa: E402
-from ptcpt.engine import Checker  # noqa: E402
+from ptcpt._engine import Checker  # noqa: E402
 from ptcpt.errors import DataError  # noqa: E402
 from ptcpt.testing import make_checker  # noqa: E402
 

@@ -233,12 +233,12 @@ def test_a_missing_bundled_file_is_named() -> None:
 def test_the_three_layers_use_the_shared_loader() -> None:
     import inspect
 
-    import ptcpt.catalogs
+    import ptcpt._catalogs
     import ptcpt.classifier._vocab
     import ptcpt.cms.extracts
 
     for module, name in (
-        (ptcpt.catalogs, "table_rows"),
+        (ptcpt._catalogs, "table_rows"),
         (ptcpt.classifier._vocab, "table_rows"),
         (ptcpt.cms.extracts, "csv_table"),
     ):

@@ -1,4 +1,4 @@
-"""ptcpt.display: every notebook table is built here, and every value in it is escaped."""
+"""ptcpt._display: every notebook table is built here, and every value in it is escaped."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ptcpt import display
+from ptcpt import _display as display
 from ptcpt.classifier import classify
 from ptcpt.fees import Estimate, PricedLineInput, price_lines
 
@@ -59,7 +59,7 @@ def test_suggestions_display_through_display() -> None:
 def test_value_modules_build_no_html() -> None:
     """Values know nothing of screens: no module but display imports ``html``."""
     for path in sorted(SRC.rglob("*.py")):
-        if path.name == "display.py":
+        if path.name == "_display.py":
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):

@@ -24,7 +24,7 @@ MKDOCS = ROOT / "mkdocs.yml"
 
 def _registry() -> Any:
     """The built-in rules and payer profiles as a Checker registers them (nothing installed)."""
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
     return Checker(load_entrypoints=False, env={})
 

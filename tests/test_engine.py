@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import ptcpt
-from ptcpt.engine import PLUGIN_ERROR, Checker
+from ptcpt._engine import PLUGIN_ERROR, Checker
+from ptcpt._report import Finding, Report, Severity
 from ptcpt.errors import InvalidVisit, PluginError
-from ptcpt.report import Finding, Report, Severity
 from ptcpt.testing import make_checker, make_visit
 
 if TYPE_CHECKING:
@@ -141,7 +141,7 @@ def test_blocking_a_builtin_plugin_removes_its_rules() -> None:
 
 
 def test_environment_disables_plugins() -> None:
-    from ptcpt.plugins import PluginWarning
+    from ptcpt.errors import PluginWarning
 
     with pytest.warns(PluginWarning, match="PTCPT_DISABLE_PLUGINS: no plugin is named 'x'"):
         checker = Checker(load_entrypoints=False, env={"PTCPT_DISABLE_PLUGINS": "ptcpt.units, x"})
@@ -230,7 +230,7 @@ _SHARED = make_checker()
 
 def test_default_check_uses_a_shared_checker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PTCPT_LOAD_PLUGINS", "")
-    import ptcpt.engine as engine
+    import ptcpt._engine as engine
 
     monkeypatch.setattr(engine, "_default", None)
     report = ptcpt.check(CLEAN)
@@ -428,9 +428,9 @@ def test_the_engine_no_longer_imports_a_plugin() -> None:
     import ast
     import inspect
 
-    import ptcpt.engine
+    import ptcpt._engine
 
-    tree = ast.parse(inspect.getsource(ptcpt.engine))
+    tree = ast.parse(inspect.getsource(ptcpt._engine))
     imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {m for m in imported if m.startswith("ptcpt.default_plugins")}
 

@@ -15,10 +15,10 @@ pd = pytest.importorskip("pandas")
 
 import ptcpt  # noqa: E402
 from ptcpt import frames  # noqa: E402
-from ptcpt.engine import Checker  # noqa: E402
+from ptcpt._engine import Checker  # noqa: E402
+from ptcpt._visit import Line, Visit  # noqa: E402
 from ptcpt.errors import DataError, InvalidVisit  # noqa: E402
 from ptcpt.testing import make_checker, make_visit  # noqa: E402
-from ptcpt.visit import Line, Visit  # noqa: E402
 
 CHECKER = make_checker()
 
@@ -552,7 +552,7 @@ def _runtime_imports(module: str) -> set[str]:
 def test_the_output_module_imports_only_values_and_pandas() -> None:
     """Values' to_frame methods import it lazily: it must not reach up to the engine or I/O."""
     imported = {m for m in _runtime_imports("ptcpt._frame_output") if m.startswith("ptcpt")}
-    assert imported <= {"ptcpt.visit"}
+    assert imported <= {"ptcpt._visit"}
 
 
 def test_no_module_below_the_frames_imports_ptcpt_frames() -> None:

@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
-from ptcpt.engine import PLUGIN_ERROR
-from ptcpt.report import Report, Severity
+from ptcpt._engine import PLUGIN_ERROR
+from ptcpt._report import Report, Severity
 from ptcpt.serialize import visit_from_dict
 from ptcpt.testing import make_checker
 

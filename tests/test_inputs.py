@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ptcpt import inputs
+from ptcpt import _inputs as inputs
+from ptcpt._inputs import Records, read_records
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.inputs import Records, read_records
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CLAIMS = ROOT / "examples" / "claims" / "pt_claims.837"

@@ -12,8 +12,8 @@ import json
 import attrs
 import pytest
 
+from ptcpt._visit import LINE_FIELDS, Line, Visit
 from ptcpt.serialize import visit_from_json, visit_to_json
-from ptcpt.visit import LINE_FIELDS, Line, Visit
 
 LINE = Line(
     code="97110",

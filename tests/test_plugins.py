@@ -8,16 +8,16 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 import ptcpt
-from ptcpt.engine import PLUGIN_ERROR, Checker
-from ptcpt.errors import PluginError
-from ptcpt.plugins import BUILTIN_PLUGINS, Plugins, PluginWarning, make_plugin_manager
+from ptcpt._engine import PLUGIN_ERROR, Checker
+from ptcpt._plugins import BUILTIN_PLUGINS, Plugins, make_plugin_manager
+from ptcpt.errors import PluginError, PluginWarning
 from ptcpt.testing import make_checker, make_visit
 
 if TYPE_CHECKING:
     import pathlib
     from collections.abc import Callable, Generator, Iterator
 
-    from ptcpt.report import Finding
+    from ptcpt._report import Finding
 
 GOOD = """
 import ptcpt
@@ -158,6 +158,8 @@ def test_registering_one_plugin_twice_is_a_clean_plugin_error() -> None:
     message = str(info.value)
     assert message.startswith("plugin 'twin' is given twice")
     assert "<" not in message and "0x" not in message  # no registry dump, no object reprs
+
+
 # -- the order pluggy defines -------------------------------------------------------------
 ORDER_VISIT = make_visit(("97110", 2, 30, ["GP"]), ("97140", 1, 10, ["GP"]), date="2025-03-12")
 

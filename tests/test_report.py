@@ -6,7 +6,7 @@ from decimal import Decimal
 import attrs
 import pytest
 
-from ptcpt.report import Finding, Hint, Report, Severity
+from ptcpt._report import Finding, Hint, Report, Severity
 
 
 def make_report() -> Report:

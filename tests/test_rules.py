@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 
 import ptcpt
-from ptcpt.rules import Rule
+from ptcpt._rules import Rule
 from ptcpt.testing import make_visit
 
 
@@ -35,7 +35,7 @@ def test_rule_kind_is_checked() -> None:
 
 
 def test_context_helpers_fill_code_and_check_amount() -> None:
-    from ptcpt.rules import RuleContext
+    from ptcpt._rules import RuleContext
 
     visit = make_visit(("97110", 1, 15))
     checker = ptcpt.Checker(load_entrypoints=False, env={})
@@ -51,7 +51,7 @@ def test_context_helpers_fill_code_and_check_amount() -> None:
 
 
 def test_context_per_line_facts_follow_the_lines() -> None:
-    from ptcpt.rules import RuleContext
+    from ptcpt._rules import RuleContext
 
     visit = make_visit(("97110", 1, 15), ("99999", 1, 10), ("97010", 1))
     checker = ptcpt.Checker(load_entrypoints=False, env={})

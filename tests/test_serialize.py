@@ -14,13 +14,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
-from ptcpt.codes import CODE_PATTERN, Code
+from ptcpt._codes import CODE_PATTERN, Code
+from ptcpt._visit import Line, Visit, YtdAllowed
 from ptcpt.errors import InvalidVisit
 from ptcpt.serialize import (
     code_from_dict,
     code_to_dict,
-    converter,
     from_json,
+    structure,
     to_json,
     visit_from_dict,
     visit_from_json,
@@ -29,7 +30,6 @@ from ptcpt.serialize import (
     visit_to_json,
 )
 from ptcpt.units import allocate
-from ptcpt.visit import Line, Visit, YtdAllowed
 
 # Deferred so that collecting this file never needs the bundled catalog.
 CODES = st.deferred(lambda: st.sampled_from(list(ptcpt.catalog())))
@@ -131,7 +131,7 @@ def test_generic_converter_uses_the_same_strict_visit_rules() -> None:
     assert from_json(to_json(visit), Visit) == visit
     assert json.loads(to_json(visit)) == visit_to_dict(visit)
     with pytest.raises(InvalidVisit, match=r"^lines\[0\]\.colour: unknown field"):
-        converter().structure(line_doc(0, colour="red"), Visit)
+        structure(line_doc(0, colour="red"), Visit)
 
 
 @pytest.mark.parametrize(
@@ -516,7 +516,7 @@ def test_the_fast_path_reads_back_every_visit(visit: Visit) -> None:
 
 
 def test_the_fast_path_takes_plainly_valid_visits_only() -> None:
-    from ptcpt.visit import fast_visit as _fast_visit
+    from ptcpt._visit import fast_visit as _fast_visit
 
     good = {
         "date": "2024-07-01",
@@ -536,7 +536,7 @@ def test_the_fast_path_takes_plainly_valid_visits_only() -> None:
 
 
 def test_the_modifier_set_is_the_modifier_pattern() -> None:
-    from ptcpt.visit import _MODIFIER, _MODIFIERS
+    from ptcpt._visit import _MODIFIER, _MODIFIERS
 
     ascii_pairs = {a + b for a in map(chr, range(128)) for b in map(chr, range(128))}
     assert {pair for pair in ascii_pairs if _MODIFIER.fullmatch(pair)} == _MODIFIERS
@@ -593,7 +593,7 @@ def test_structure_errors_name_the_file_row_and_every_field() -> None:
 def test_every_field_of_line_and_visit_round_trips_through_json(visit: Visit) -> None:
     # The keys are the attrs fields, whatever they are: a new field of Line needs no edit
     # in serialize.py to be written and read back.
-    from ptcpt.visit import LINE_FIELDS, VISIT_FIELDS
+    from ptcpt._visit import LINE_FIELDS, VISIT_FIELDS
 
     data = json.loads(visit_to_json(visit))
     assert set(data) == set(VISIT_FIELDS)

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 import ptcpt
 import ptcpt.cms
-from ptcpt.catalogs import Catalog
-from ptcpt.codes import Code
+from ptcpt._catalogs import Catalog
+from ptcpt._codes import Code
+from ptcpt._visit import Line, Visit
 from ptcpt.errors import InvalidVisit
 from ptcpt.units import UnitPlan, add_on_pairs, allocate, timed_minutes, total_units
-from ptcpt.visit import Line, Visit
 
 
 # -- the CMS unit table (FCSO) -------------------------------------------------------------

@@ -13,8 +13,8 @@ import attrs
 import pytest
 
 import ptcpt
+from ptcpt._visit import Line, Visit
 from ptcpt.errors import InvalidVisit, PtcptError
-from ptcpt.visit import Line, Visit
 
 DAY = dt.date(2025, 3, 12)
 
@@ -253,7 +253,7 @@ def test_models_are_exported_from_the_package() -> None:
 def test_import_ptcpt_does_not_load_the_visit_modules() -> None:
     probe = (
         "import sys, ptcpt; "
-        "print(sorted(m for m in ('ptcpt.visit', 'ptcpt.units', 'ptcpt.serialize', 'attrs') "
+        "print(sorted(m for m in ('ptcpt._visit', 'ptcpt.units', 'ptcpt.serialize', 'attrs') "
         "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
@@ -304,7 +304,7 @@ def test_a_full_day_of_minutes_over_several_lines_is_accepted() -> None:
 from hypothesis import given  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from ptcpt.visit import (  # noqa: E402
+from ptcpt._visit import (  # noqa: E402
     LINE_FIELDS,
     MAX_UNITS,
     VISIT_FIELDS,

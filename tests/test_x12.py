@@ -15,8 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import ptcpt
+from ptcpt._visit import Visit
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.visit import Visit
 from ptcpt.x12 import (
     ClaimVisit,
     EnvelopeFault,

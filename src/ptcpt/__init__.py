@@ -10,7 +10,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from ptcpt.errors import DataError, InvalidVisit, MissingExtra, PluginError, PtcptError, UnknownCode
+from ptcpt.errors import (
+    DataError,
+    InvalidVisit,
+    MissingExtra,
+    PluginError,
+    PluginWarning,
+    PtcptError,
+    UnknownCode,
+)
 
 if TYPE_CHECKING:
     from ptcpt import batch as batch
@@ -22,58 +30,58 @@ if TYPE_CHECKING:
     from ptcpt import serialize as serialize
     from ptcpt import units as units
     from ptcpt import x12 as x12
-    from ptcpt.catalogs import Catalog, catalog
+    from ptcpt._catalogs import Catalog, catalog
+    from ptcpt._codes import Category, Code, TherapyList, Timing
+    from ptcpt._engine import Checker, check, estimate
+    from ptcpt._report import Correction, Finding, Hint, Report, Severity
+    from ptcpt._rules import Rule, RuleContext, rule
+    from ptcpt._visit import Line, Visit, YtdAllowed
     from ptcpt.classifier import Classifier, Suggestion, Suggestions, Term, classify, classify_many
-    from ptcpt.codes import Category, Code, TherapyList, Timing
-    from ptcpt.engine import Checker, check, estimate
     from ptcpt.fees import Estimate
     from ptcpt.hookspecs import hookimpl
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.report import Correction, Finding, Hint, Report, Severity
-    from ptcpt.rules import Rule, RuleContext, rule
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Line, Visit, YtdAllowed
 
 __version__ = "0.1.0"
 
 #: public name -> module that defines it; imported on first attribute access.
 _LAZY: dict[str, str] = {
-    "Catalog": "ptcpt.catalogs",
-    "catalog": "ptcpt.catalogs",
-    "Category": "ptcpt.codes",
+    "Catalog": "ptcpt._catalogs",
+    "catalog": "ptcpt._catalogs",
+    "Category": "ptcpt._codes",
     "Classifier": "ptcpt.classifier",
     "Suggestions": "ptcpt.classifier",
     "classify": "ptcpt.classifier",
     "classify_many": "ptcpt.classifier",
     "Suggestion": "ptcpt.classifier",
     "Term": "ptcpt.classifier",
-    "Code": "ptcpt.codes",
+    "Code": "ptcpt._codes",
     "Estimate": "ptcpt.fees",
-    "TherapyList": "ptcpt.codes",
-    "Timing": "ptcpt.codes",
-    "Checker": "ptcpt.engine",
-    "check": "ptcpt.engine",
-    "estimate": "ptcpt.engine",
+    "TherapyList": "ptcpt._codes",
+    "Timing": "ptcpt._codes",
+    "Checker": "ptcpt._engine",
+    "check": "ptcpt._engine",
+    "estimate": "ptcpt._engine",
     "FeeSchedule": "ptcpt.payers",
     "PayerProfile": "ptcpt.payers",
-    "Correction": "ptcpt.report",
-    "Finding": "ptcpt.report",
-    "Hint": "ptcpt.report",
-    "Report": "ptcpt.report",
-    "Severity": "ptcpt.report",
-    "Rule": "ptcpt.rules",
-    "RuleContext": "ptcpt.rules",
-    "rule": "ptcpt.rules",
+    "Correction": "ptcpt._report",
+    "Finding": "ptcpt._report",
+    "Hint": "ptcpt._report",
+    "Report": "ptcpt._report",
+    "Severity": "ptcpt._report",
+    "Rule": "ptcpt._rules",
+    "RuleContext": "ptcpt._rules",
+    "rule": "ptcpt._rules",
     "hookimpl": "ptcpt.hookspecs",
-    "Line": "ptcpt.visit",
+    "Line": "ptcpt._visit",
     "UnitPlan": "ptcpt.units",
-    "Visit": "ptcpt.visit",
-    "YtdAllowed": "ptcpt.visit",
+    "Visit": "ptcpt._visit",
+    "YtdAllowed": "ptcpt._visit",
 }
 
 #: submodules reachable as attributes (``ptcpt.units.allocate``) without an import.
 _LAZY_MODULES = frozenset(
-    {"batch", "claims", "cms", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
+    {"batch", "cms", "cmsdata", "cmsfiles", "fees", "frames", "serialize", "units", "x12"}
 )
 
 __all__ = [
@@ -93,6 +101,7 @@ __all__ = [
     "MissingExtra",
     "PayerProfile",
     "PluginError",
+    "PluginWarning",
     "PtcptError",
     "Report",
     "Rule",

@@ -22,7 +22,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:

@@ -29,14 +29,14 @@ from ptcpt._frame_output import (
     _Rows,
     _schema,
 )
+from ptcpt._report import Severity
 from ptcpt.errors import InvalidVisit
-from ptcpt.report import Severity
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ptcpt.engine import Checker
-    from ptcpt.report import Report
+    from ptcpt._engine import Checker
+    from ptcpt._report import Report
 
 __all__ = ["INPUT_INVALID", "FrameCheck", "check_frame"]
 
@@ -87,7 +87,7 @@ def _run(
 ) -> dict[Output, pd.DataFrame]:
     _money_dtype(money)
     if checker is None:
-        from ptcpt.engine import default_checker
+        from ptcpt._engine import default_checker
 
         checker = default_checker()
     findings = _Rows(FINDING_COLUMNS)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import dask.dataframe as dd
     import pandas as pd
 
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
 __all__ = ["check_dask", "split_visits"]
 

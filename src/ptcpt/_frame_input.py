@@ -16,12 +16,12 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from ptcpt._frame_output import COLUMNS, LINE_COLUMNS, REQUIRED_COLUMNS, VISIT_LEVEL_COLUMNS, Numbers, _pandas
+from ptcpt._visit import Line, Visit, YtdAllowed
+from ptcpt._visit import parse_money as _money
+from ptcpt._visit import parse_ytd_allowed as _ytd_allowed
+from ptcpt._visit import show_value as _show
+from ptcpt._visit import under_path as _under
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.visit import Line, Visit, YtdAllowed
-from ptcpt.visit import parse_money as _money
-from ptcpt.visit import parse_ytd_allowed as _ytd_allowed
-from ptcpt.visit import show_value as _show
-from ptcpt.visit import under_path as _under
 
 if TYPE_CHECKING:
     import pandas as pd

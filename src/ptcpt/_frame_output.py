@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
-from ptcpt.visit import Line, Visit
+from ptcpt._visit import Line, Visit
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
+    from ptcpt._report import Report
     from ptcpt.fees import Estimate
-    from ptcpt.report import Report
 
 __all__ = [
     "COLUMNS",
@@ -46,10 +46,10 @@ Output = Literal["findings", "estimates", "visits"]
 #: A visit's line numbers from the ``line`` column, in line order (None without the column).
 Numbers = tuple[int, ...] | None
 
-#: The columns a line's own fields fill: one per :class:`~ptcpt.visit.Line` field.
+#: The columns a line's own fields fill: one per :class:`~ptcpt._visit.Line` field.
 LINE_COLUMNS = tuple(a.name for a in attrs.fields(Line))
 #: Columns that describe the visit, not the line: one value per visit. The
-#: :class:`~ptcpt.visit.Visit` fields other than ``id`` (the ``visit_id`` column) and
+#: :class:`~ptcpt._visit.Visit` fields other than ``id`` (the ``visit_id`` column) and
 #: ``lines`` (the rows), then the OT bucket of ``ytd_allowed`` as a column of its own.
 VISIT_LEVEL_COLUMNS = (
     *(a.name for a in attrs.fields(Visit) if a.name not in ("id", "lines")),
@@ -345,7 +345,7 @@ def estimate_to_frame(estimate: Estimate, *, money: Money = "float") -> pd.DataF
 
 
 def catalog_to_frame(catalog: Catalog) -> pd.DataFrame:
-    """One row per code, one column per :class:`~ptcpt.codes.Code` field.
+    """One row per code, one column per :class:`~ptcpt._codes.Code` field.
 
     Enums are their text values, dates ``datetime64`` (NaT when open-ended), and the
     tuple fields (``disciplines``, ``replaced_by``, ``add_on_to``, ``examples``,

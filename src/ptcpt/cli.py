@@ -27,8 +27,8 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TextIO
 from ptcpt.errors import PtcptError
 
 if TYPE_CHECKING:
-    from ptcpt.codes import Code
-    from ptcpt.inputs import Records
+    from ptcpt._codes import Code
+    from ptcpt._inputs import Records
 
 __all__ = ["EXIT_CODES", "main"]
 
@@ -120,7 +120,7 @@ def _print_json(data: Any) -> None:
 
 # -- ptcpt code ------------------------------------------------------------------------
 def _describe(code: Code, on: dt.date | None) -> list[str]:
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
 
     timing = f"timed, {code.unit_minutes}-minute units" if code.is_timed else code.timing.value
     lines = [f"{code.code}  {code.name}"]
@@ -158,8 +158,8 @@ def _describe(code: Code, on: dt.date | None) -> list[str]:
 
 
 def _cmd_code(args: argparse.Namespace) -> int:
-    from ptcpt.catalogs import catalog
-    from ptcpt.codes import is_code_shaped
+    from ptcpt._catalogs import catalog
+    from ptcpt._codes import is_code_shaped
     from ptcpt.serialize import code_to_dict
 
     raw = args.code.strip().upper()
@@ -190,7 +190,7 @@ def _cmd_code(args: argparse.Namespace) -> int:
 
 # -- ptcpt codes -----------------------------------------------------------------------
 def _cmd_codes(args: argparse.Namespace) -> int:
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
     from ptcpt.serialize import code_to_dict
 
     timing = "timed" if args.timed else "untimed" if args.untimed else None
@@ -211,7 +211,7 @@ def _cmd_codes(args: argparse.Namespace) -> int:
 
 # -- ptcpt check -----------------------------------------------------------------------
 def _open_input(path: str) -> IO[bytes] | IO[str]:
-    """The input as bytes: ptcpt.inputs tells encodings apart, and a line that is not
+    """The input as bytes: ptcpt._inputs tells encodings apart, and a line that is not
     UTF-8 is rejected on its own while the run goes on."""
     if path == "-":
         return getattr(sys.stdin, "buffer", sys.stdin)
@@ -234,7 +234,7 @@ def _cmd_estimate(args: argparse.Namespace) -> int:
     import json
 
     from ptcpt.batch import read_records
-    from ptcpt.batch import visit_of as _visit_of
+    from ptcpt.batch.work import visit_of as _visit_of
     from ptcpt.errors import InvalidVisit
     from ptcpt.serialize import estimate_to_dict
 
@@ -315,7 +315,7 @@ def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
         raise UsageError(f"--cms-dir {cms_dir}: not a directory")
     blocked = tuple(args.no_plugin or ())
     if blocked:
-        from ptcpt.plugins import _unknown_names_message, known_names
+        from ptcpt._plugins import _unknown_names_message, known_names
 
         known = known_names()
         unknown = set(blocked) - known
@@ -327,7 +327,7 @@ def _checker_factory(args: argparse.Namespace) -> Callable[[], Any]:
 
 
 def _build_checker(blocked: tuple[str, ...], cms_dir: str | None) -> Any:
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
     tables = None
     if cms_dir is not None:
@@ -847,7 +847,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
         raise UsageError(f"--top must be at least 1, got {args.top}")
     payer = None
     if args.payer is not None:
-        from ptcpt.engine import default_checker
+        from ptcpt._engine import default_checker
 
         checker = default_checker()
         _known_payer(checker, args.payer)
@@ -874,8 +874,8 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 # -- ptcpt units -----------------------------------------------------------------------
 def _minutes_arg(value: str) -> tuple[str, int]:
     """``CODE=MINUTES`` -> (code, minutes), with a message saying what a good one looks like."""
-    from ptcpt.codes import is_code_shaped
-    from ptcpt.visit import MAX_MINUTES
+    from ptcpt._codes import is_code_shaped
+    from ptcpt._visit import MAX_MINUTES
 
     code, sep, minutes = value.partition("=")
     code = code.strip().upper()
@@ -894,7 +894,7 @@ def _minutes_arg(value: str) -> tuple[str, int]:
 
 
 def _cmd_units(args: argparse.Namespace) -> int:
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
     from ptcpt.units import allocate
 
     known = catalog()

@@ -12,6 +12,7 @@ __all__ = [
     "InvalidVisit",
     "MissingExtra",
     "PluginError",
+    "PluginWarning",
     "PtcptError",
     "UnknownCode",
 ]
@@ -94,3 +95,11 @@ class MissingExtra(PtcptError, ImportError):
             f"{feature} needs the {package} package: python -m pip install 'ptcpt[{extra}]'",
             name=package,
         )
+
+
+class PluginWarning(UserWarning):
+    """A plugin setting that does not do what it says (an unknown name in the environment).
+
+    A warning, not an error: one environment is often shared by machines with different
+    plugins installed, so a name that is unknown here may be right elsewhere.
+    """

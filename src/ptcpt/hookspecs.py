@@ -18,10 +18,10 @@ import pluggy
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from ptcpt._codes import Code
+    from ptcpt._rules import Rule
     from ptcpt.classifier import Term
-    from ptcpt.codes import Code
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.rules import Rule
 
 __all__ = ["PROJECT", "hookimpl", "hookspec"]
 
@@ -35,7 +35,7 @@ def ptcpt_register_rules(register: Callable[[Rule], None]) -> None:
     """Register validation and reimbursement-hint rules.
 
     Called once when a :class:`ptcpt.Checker` is built. Call ``register(rule)`` for each
-    :class:`ptcpt.rules.Rule` (made with ``@ptcpt.rule``). Rule ids must be unique
+    :class:`ptcpt._rules.Rule` (made with ``@ptcpt.rule``). Rule ids must be unique
     across all plugins: prefix them with your plugin's name. A duplicate id fails the
     Checker with a :class:`ptcpt.PluginError` naming both plugins.
 

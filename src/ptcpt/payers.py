@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -10,9 +10,9 @@ broken JSON all raise :class:`~ptcpt.errors.InvalidVisit` with the path of the f
 format for systems that validate before they call ptcpt.
 
 Dicts of Line and Visit are written by functions the converter generates from their
-attrs fields, and the key lists are those fields (:data:`ptcpt.visit.LINE_FIELDS`): a new
+attrs fields, and the key lists are those fields (:data:`ptcpt._visit.LINE_FIELDS`): a new
 field of Line needs no edit here. The report's dict form and its compact JSON live in
-:mod:`ptcpt.report_json`, the schema in :mod:`ptcpt.visit_schema`; both are re-exported.
+:mod:`ptcpt._report_json`, the schema in :mod:`ptcpt._visit_schema`; both are re-exported.
 """
 
 from __future__ import annotations
@@ -32,10 +32,9 @@ import cattrs
 from cattrs.fns import identity
 from cattrs.gen import make_dict_unstructure_fn, override
 
-from ptcpt.codes import Code
-from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.report_json import estimate_to_dict, report_to_dict, report_to_json
-from ptcpt.visit import (
+from ptcpt._codes import Code
+from ptcpt._report_json import estimate_to_dict, report_to_dict, report_to_json
+from ptcpt._visit import (
     LINE_FIELDS,
     VISIT_FIELDS,
     Line,
@@ -45,7 +44,8 @@ from ptcpt.visit import (
     show_value,
     under_path,
 )
-from ptcpt.visit_schema import visit_json_schema
+from ptcpt._visit_schema import visit_json_schema
+from ptcpt.errors import DataError, InvalidVisit
 
 if TYPE_CHECKING:
     from ptcpt.classifier import Suggestion, Suggestions
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = [
     "code_from_dict",
     "code_to_dict",
-    "converter",
     "estimate_to_dict",
     "from_json",
     "report_to_dict",
@@ -73,7 +72,7 @@ T = TypeVar("T")
 
 
 @functools.cache
-def converter() -> cattrs.Converter:
+def _converter() -> cattrs.Converter:
     """The shared converter: strict about unknown keys, ISO dates, tuples as lists."""
     conv = cattrs.Converter(forbid_extra_keys=True)
     # ``int | None``, ``str | None``: written as they are (cattrs would call a function per
@@ -82,7 +81,7 @@ def converter() -> cattrs.Converter:
     conv.register_unstructure_hook(dt.date, lambda d: d.isoformat())
     conv.register_structure_hook(dt.date, lambda v, _: _parse_date(v))
     # Visits and lines are read by the strict hand-written converter below (on the hot
-    # path of a batch: a fast constructor in ptcpt.visit, else the validators), so the
+    # path of a batch: a fast constructor in ptcpt._visit, else the validators), so the
     # generic to_json/from_json and the visit_* functions can never disagree. They are
     # written by functions this converter generates from their attrs fields.
     conv.register_unstructure_hook(Visit, lambda v: visit_to_dict(v))
@@ -113,7 +112,7 @@ def _parse_date(value: Any) -> dt.date:
 
 def code_to_dict(code: Code) -> dict[str, Any]:
     """A JSON-ready dict of every field of a code."""
-    result: dict[str, Any] = converter().unstructure(code)
+    result: dict[str, Any] = _converter().unstructure(code)
     return result
 
 
@@ -135,7 +134,7 @@ def structure(data: Any, cls: type[T], *, file: str | None = None, row: int | st
     :func:`visit_from_dict` does.
     """
     try:
-        return converter().structure(data, cls)
+        return _converter().structure(data, cls)
     except cattrs.BaseValidationError as exc:
         found = []
         for text in cattrs.transform_error(exc):
@@ -163,7 +162,7 @@ def suggestions_to_list(suggestions: Suggestions) -> list[dict[str, Any]]:
 
 def to_json(value: Any, **kwargs: Any) -> str:
     """JSON text for any ptcpt model (or container of them)."""
-    return json.dumps(converter().unstructure(value), **kwargs)
+    return json.dumps(_converter().unstructure(value), **kwargs)
 
 
 def from_json(text: str | bytes, cls: type[T]) -> T:
@@ -224,7 +223,7 @@ def _line_from_dict(data: Any, where: str) -> Line:
 
 
 def visit_from_dict(data: Any) -> Visit:
-    """Build a :class:`~ptcpt.visit.Visit` from plain data such as parsed JSON.
+    """Build a :class:`~ptcpt._visit.Visit` from plain data such as parsed JSON.
 
     ``date`` is ISO text (``"2025-03-12"``) or a ``datetime.date``; ``lines`` a
     non-empty list of objects; ``ytd_allowed`` a number or plain decimal text (the PT/SLP
@@ -286,7 +285,7 @@ def _writers() -> tuple[Callable[[Line], dict[str, Any]], Callable[[Visit], dict
     """The converter's dict writers of Line and Visit, generated from their attrs fields
     on first use (one key per field, tuples as lists, optional ints and text inline)."""
     global _LINE_WRITER, _VISIT_WRITER
-    conv = converter()
+    conv = _converter()
     line = make_dict_unstructure_fn(Line, conv)
     visit = make_dict_unstructure_fn(
         Visit,

@@ -23,8 +23,8 @@ import pytest
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ptcpt.engine import Checker
-    from ptcpt.visit import Line, Visit
+    from ptcpt._engine import Checker
+    from ptcpt._visit import Line, Visit
 
 __all__ = ["make_checker", "make_visit", "ptcpt_checker", "ptcpt_visit"]
 
@@ -33,13 +33,13 @@ LineSpec = "Line | tuple[Any, ...] | dict[str, Any] | str"
 
 def make_checker(*plugins: object, blocked: tuple[str, ...] = ()) -> Checker:
     """A Checker with the built-ins plus ``plugins`` and nothing installed."""
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
     return Checker(plugins, blocked=blocked, load_entrypoints=False, env={})
 
 
 def _line(spec: Any) -> Line:
-    from ptcpt.visit import Line
+    from ptcpt._visit import Line
 
     if isinstance(spec, Line):
         return spec
@@ -69,7 +69,7 @@ def make_visit(
 
     ``ytd_allowed`` is an amount (the PT/SLP KX bucket) or ``{"pt_slp": ..., "ot": ...}``.
     """
-    from ptcpt.visit import Visit
+    from ptcpt._visit import Visit
 
     day = dt.date.fromisoformat(date) if isinstance(date, str) else date
     return Visit(

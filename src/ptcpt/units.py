@@ -33,15 +33,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
+from ptcpt._unitplan import UNIT_MINUTES, UnitPlan, split_ranges
+from ptcpt._visit import MAX_MINUTES
 from ptcpt.errors import InvalidVisit
-from ptcpt.unitplan import UNIT_MINUTES, UnitPlan, split_ranges
-from ptcpt.visit import MAX_MINUTES
 
 if TYPE_CHECKING:
-    from ptcpt.catalogs import Catalog
-    from ptcpt.codes import Code
-    from ptcpt.visit import Visit
+    from ptcpt._catalogs import Catalog
+    from ptcpt._codes import Code
+    from ptcpt._visit import Visit
 
 __all__ = [
     "METHODS",
@@ -155,7 +155,7 @@ def _add_ons(add_ons: Mapping[str, Sequence[str]] | AddOns | None) -> AddOns:
         return AddOns(add_ons) if add_ons else _NO_ADD_ONS
     global _BUNDLED_ADD_ONS
     if _BUNDLED_ADD_ONS is None:
-        from ptcpt.catalogs import catalog
+        from ptcpt._catalogs import catalog
 
         _BUNDLED_ADD_ONS = AddOns(add_on_pairs(catalog()))
     return _BUNDLED_ADD_ONS

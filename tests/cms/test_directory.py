@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ptcpt._engine import Checker
 from ptcpt.cms import (
     ENV_VAR,
     bundled_tables,
@@ -24,7 +25,6 @@ from ptcpt.cms import (
     tables_from_dir,
     tables_from_env,
 )
-from ptcpt.engine import Checker
 from ptcpt.errors import DataError
 from ptcpt.fees import PricedLineInput, price_lines
 
@@ -319,7 +319,7 @@ def test_default_codes_are_the_catalog_and_the_extract(monkeypatch: pytest.Monke
     reason="the catalog data is not on this branch",
 )
 def test_default_codes_include_the_bundled_catalog() -> None:
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
 
     assert {c.code for c in catalog()} <= default_codes()
 

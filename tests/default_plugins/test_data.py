@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from ptcpt._report import Report, Severity
+from ptcpt._visit import Visit
 from ptcpt.cms import bundled_tables
-from ptcpt.report import Report, Severity
 from ptcpt.testing import make_checker, make_visit
-from ptcpt.visit import Visit
 from ptcpt.x12 import visits_from_x12
 
 CHECKER = make_checker()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ptcpt.report import Report, Severity
+from ptcpt._report import Report, Severity
 from ptcpt.testing import make_checker, make_visit
 
 CHECKER = make_checker()

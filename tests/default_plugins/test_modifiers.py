@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from ptcpt.report import Report, Severity
+from ptcpt._report import Report, Severity
+from ptcpt._visit import Line
 from ptcpt.testing import make_checker, make_visit
-from ptcpt.visit import Line
 
 CHECKER = make_checker()
 

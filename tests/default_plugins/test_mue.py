@@ -5,9 +5,9 @@ from __future__ import annotations
 import attrs
 import pytest
 
+from ptcpt._engine import Checker
+from ptcpt._report import Report
 from ptcpt.cms import MueLimit, bundled_tables
-from ptcpt.engine import Checker
-from ptcpt.report import Report
 from ptcpt.testing import make_checker, make_visit
 
 CHECKER = make_checker()

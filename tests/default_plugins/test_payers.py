@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 import ptcpt
-from ptcpt.report import Report, Severity
+from ptcpt._report import Report, Severity
 from ptcpt.testing import make_checker, make_visit
 
 CHECKER = make_checker()

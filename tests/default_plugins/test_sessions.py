@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ptcpt.report import Report
+from ptcpt._report import Report
+from ptcpt._visit import Line
 from ptcpt.testing import make_checker, make_visit
-from ptcpt.visit import Line
 
 CHECKER = make_checker()
 

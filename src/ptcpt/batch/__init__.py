@@ -1,7 +1,7 @@
 """Checking visits in bulk: streamed input, several processes, nothing lost, nothing hangs.
 
 ``ptcpt check`` reads a JSON visit, a JSON list, JSON lines of any size or X12 837P
-(:mod:`ptcpt.inputs`). Records are checked in chunks on worker processes with a bounded
+(:func:`read_records`). Records are checked in chunks on worker processes with a bounded
 number of chunks in flight and written out in input order, so memory stays flat however
 long the input is. Every record ends as exactly one :class:`Outcome`: checked, rejected
 (the input cannot be read as a visit) or not checked (the check itself failed), each
@@ -40,12 +40,12 @@ chunk, in a worker or not), :mod:`.pool` (the worker pool and its failures) and
 
 from __future__ import annotations
 
+from ptcpt._inputs import Records, read_records
 from ptcpt.batch.run import check_batches, check_records
 from ptcpt.batch.work import CHUNK as CHUNK  # what tests and callers tune a run by
 from ptcpt.batch.work import DIED as DIED
-from ptcpt.batch.work import Batch, Outcome, WorkersFailed, process, visit_of
+from ptcpt.batch.work import Batch, Outcome, WorkersFailed
 from ptcpt.batch.work import timed_out as timed_out
-from ptcpt.inputs import Records, read_records
 
 __all__ = [
     "Batch",
@@ -54,7 +54,5 @@ __all__ = [
     "WorkersFailed",
     "check_batches",
     "check_records",
-    "process",
     "read_records",
-    "visit_of",
 ]

@@ -22,11 +22,11 @@ from concurrent.futures import wait as wait_for
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
 
+from ptcpt._inputs import Record
 from ptcpt.batch.work import _WORKS, DIED, WorkersFailed, _init_worker, _run_chunk, timed_out
-from ptcpt.inputs import Record
 
 if TYPE_CHECKING:
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
 #: How often (seconds) the waiting main process looks at the watchdog and for Ctrl-C.
 _TICK = 0.2

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
+from ptcpt._inputs import Record
 from ptcpt.batch.pool import _Runner
 from ptcpt.batch.work import _WORKS, CHUNK, Batch, Outcome, _Rejected
 from ptcpt.errors import InvalidVisit
-from ptcpt.inputs import Record
 
 if TYPE_CHECKING:
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
 
 def _chunks(records: Iterable[Record], size: int) -> Iterator[tuple[list[Record], bool]]:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 
+from ptcpt._inputs import Record
 from ptcpt.errors import InvalidVisit
-from ptcpt.inputs import Record
 
 if TYPE_CHECKING:
-    from ptcpt.engine import Checker
+    from ptcpt._engine import Checker
 
 log = logging.getLogger("ptcpt")
 
@@ -86,8 +86,8 @@ class Batch:
 
 def visit_of(payload: Any) -> Any:
     """The Visit a record holds (parsing JSON text or a dict); raises InvalidVisit."""
+    from ptcpt._visit import Visit
     from ptcpt.serialize import visit_from_dict, visit_from_json
-    from ptcpt.visit import Visit
 
     if isinstance(payload, Visit):
         return payload

@@ -31,7 +31,7 @@ from ptcpt.errors import DataError
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
     from ptcpt.payers import PayerProfile
 
 __all__ = ["Classifier"]
@@ -65,7 +65,7 @@ class Classifier:
         families: Iterable[_families.Family] = (),
     ) -> None:
         if catalog is None:
-            from ptcpt.catalogs import catalog as bundled_catalog
+            from ptcpt._catalogs import catalog as bundled_catalog
 
             catalog = bundled_catalog()
         lex = lexicon if lexicon is not None else load_lexicon()

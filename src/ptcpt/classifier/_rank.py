@@ -18,10 +18,10 @@ from ptcpt.classifier._values import Suggestion, Suggestions
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
+    from ptcpt._codes import Code
     from ptcpt.classifier._lexicon import Scores
     from ptcpt.classifier._text import Tokens
-    from ptcpt.codes import Code
 
 __all__ = ["CONFIDENT", "MIN_EVIDENCE", "NO_SUGGESTIONS", "Dates", "evidence_words", "rank"]
 

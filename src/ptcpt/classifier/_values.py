@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, SupportsIndex, overload
 
 import attrs
 
-from ptcpt.codes import Code, is_code_shaped
+from ptcpt._codes import Code, is_code_shaped
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -158,6 +158,6 @@ class Suggestions(tuple[Suggestion, ...]):
         return f"<Suggestions [{inner}]>"
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import suggestions_html
+        from ptcpt._display import suggestions_html
 
         return suggestions_html(self)

@@ -51,7 +51,7 @@ _QUARTERS = {"jan": 1, "apr": 2, "jul": 3, "oct": 4}
 
 
 def _catalog_codes() -> frozenset[str]:
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
 
     return frozenset(code.code for code in catalog())
 

@@ -22,6 +22,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ptcpt._codes import is_code_shaped
 from ptcpt.cms._cells import (
     _MAX_PREAMBLE,
     PathArg,
@@ -33,7 +34,6 @@ from ptcpt.cms._cells import (
     _yyyymmdd,
 )
 from ptcpt.cms.records import MueLimit, PtpEdit
-from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ptcpt._codes import is_code_shaped
 from ptcpt.cms._cells import (
     _MAX_PREAMBLE,
     PathArg,
@@ -32,7 +33,6 @@ from ptcpt.cms._cells import (
     _wanted,
 )
 from ptcpt.cms.records import Gpci, PfsStatus, Rvu
-from ptcpt.codes import is_code_shaped
 from ptcpt.errors import DataError
 
 if TYPE_CHECKING:

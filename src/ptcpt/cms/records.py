@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import attrs
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
 
 __all__ = [
     "GRADES",

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
 
 
 @rule("code.unknown", kind="validation")

@@ -12,16 +12,16 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING
 
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Callable, Iterator
 
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
     from ptcpt.cms import CmsTables
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
 
 _FIX = "load CMS's files for the date of service (PTCPT_CMS_DIR or --cms-dir)"
 #: The finding per tables, by (date, edits, fees, kx, plugin): a batch checks many visits

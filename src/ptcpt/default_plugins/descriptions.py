@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
-    from ptcpt.report import Hint
-    from ptcpt.visit import Visit
+    from ptcpt._report import Hint
+    from ptcpt._visit import Visit
 
 
 @rule("hint.description-mismatch", kind="hint")

@@ -12,14 +12,14 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator
 
-    from ptcpt.report import Finding, Hint
-    from ptcpt.visit import Visit
+    from ptcpt._report import Finding, Hint
+    from ptcpt._visit import Visit
 
 _CENT = Decimal("0.01")
 

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import MEDICARE_NONCOVERED
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
 
 #: Codes Medicare does not recognise -> the HCPCS code it uses for the same service
 #: (facts.md 1b: G0283 for unattended electrical stimulation; 1d: G0515 for 97127, which

@@ -6,19 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from ptcpt.codes import Category, TherapyList
+from ptcpt._codes import Category, TherapyList
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
+from ptcpt._visit import KX_BUCKETS
 from ptcpt.hookspecs import hookimpl
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 from ptcpt.units import total_units
-from ptcpt.visit import KX_BUCKETS
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.codes import Code
-    from ptcpt.report import Finding
-    from ptcpt.visit import Line, Visit
+    from ptcpt._codes import Code
+    from ptcpt._report import Finding
+    from ptcpt._visit import Line, Visit
 
 DISCIPLINE = frozenset({"GP", "GO", "GN"})
 #: From the CY2022 rule the de minimis test is applied unit by unit: a unit the therapist

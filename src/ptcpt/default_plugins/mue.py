@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ptcpt.claims import capped
+from ptcpt._claims import capped
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.cms import MUE_START
 from ptcpt.hookspecs import hookimpl
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
     from ptcpt.cms import MueLimit
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
 
 #: PFS statuses the Medicare rules already report (medicare.bundled, medicare.invalid-code);
 #: their MUE of 0 says the same thing and would only repeat it, at another severity.

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import DISTINCT_MODIFIERS
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+    from ptcpt._report import Finding, Hint
+    from ptcpt._visit import Visit
     from ptcpt.cms import PtpEdit
     from ptcpt.payers import PayerProfile
-    from ptcpt.report import Finding, Hint
-    from ptcpt.visit import Visit
 
 #: Modifiers that tell NCCI the column 2 service was distinct (59 and its X subsets);
 #: which of them a payer takes, and whether it takes anatomic modifiers too, is its

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
 
 #: PT evaluations and the PT re-evaluation (facts.md 1a).
 PT_EVALUATIONS = frozenset({"97161", "97162", "97163", "97164"})

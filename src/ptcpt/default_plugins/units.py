@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ptcpt.claims import capped
-from ptcpt.codes import Timing
+from ptcpt._claims import capped
+from ptcpt._codes import Timing
+from ptcpt._report import Correction
+from ptcpt._rules import Rule, RuleContext, rule
 from ptcpt.hookspecs import hookimpl
 from ptcpt.payers import ANATOMIC_MODIFIERS
-from ptcpt.report import Correction
-from ptcpt.rules import Rule, RuleContext, rule
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from ptcpt.report import Finding
-    from ptcpt.visit import Visit
+    from ptcpt._report import Finding
+    from ptcpt._visit import Visit
 
 _METHOD_NAME = {"cms": "CMS total-time method", "ama": "CPT per-code method"}
 _NO_SITES: frozenset[str] = frozenset()

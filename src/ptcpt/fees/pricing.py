@@ -32,8 +32,8 @@ import functools
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
+from ptcpt._codes import is_code_shaped
 from ptcpt.cms import CmsTables, bundled_tables
-from ptcpt.codes import is_code_shaped
 from ptcpt.errors import InvalidVisit
 from ptcpt.fees.terms import _MAX_FIGURES, _Context, _context, _Priced, _Terms
 from ptcpt.fees.values import (
@@ -58,7 +58,7 @@ _NONCOVERED = ("not covered by this payer for this visit: no payment",)
 
 @functools.cache
 def _visit_line() -> type:
-    from ptcpt.visit import Line
+    from ptcpt._visit import Line
 
     return Line
 

@@ -1,7 +1,7 @@
 """The values of a fee estimate: a line to price, what one line pays and why, and the visit's total.
 
 Frozen and validated where they are made; they know nothing of pricing (see
-:mod:`ptcpt.fees.pricing`) or of screens (:func:`ptcpt.display.estimate_html` draws an
+:mod:`ptcpt.fees.pricing`) or of screens (:func:`ptcpt._display.estimate_html` draws an
 estimate in a notebook).
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import attrs
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
 from ptcpt.errors import InvalidVisit
 
 if TYPE_CHECKING:
@@ -151,6 +151,6 @@ class Estimate:
         return estimate_to_frame(self, money=money)
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import estimate_html
+        from ptcpt._display import estimate_html
 
         return estimate_html(self)

@@ -2,7 +2,7 @@
 
 An 837P file is what a practice's billing system sends a payer. ptcpt needs only the
 services in it: each claim's (``CLM``) service lines (``LX`` / ``SV1``) and their dates
-of service (``DTP*472``). One claim becomes one :class:`~ptcpt.visit.Visit` per date of
+of service (``DTP*472``). One claim becomes one :class:`~ptcpt._visit.Visit` per date of
 service, because ptcpt's rules (NCCI pairs, the 8-minute rule, evaluations) are
 same-day rules.
 

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ptcpt.codes import is_code_shaped
+from ptcpt._codes import is_code_shaped
+from ptcpt._visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit
 from ptcpt.errors import InvalidVisit
 from ptcpt.units import total_units
-from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS, Line, Visit
 from ptcpt.x12.items import ClaimVisit, Item, RejectedClaim, RejectedLine
 from ptcpt.x12.segments import (
     _COUNT,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 def _unit_minutes(code: str) -> int | None:
     """The unit length of a timed code in the bundled catalog; None for any other code."""
-    from ptcpt.catalogs import catalog
+    from ptcpt._catalogs import catalog
 
     entry = catalog().get(code)
     return entry.unit_minutes if entry is not None and entry.is_timed else None

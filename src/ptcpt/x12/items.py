@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ptcpt._visit import Visit
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.visit import Visit
 
 if TYPE_CHECKING:
     pass
@@ -28,7 +28,7 @@ class ClaimVisit:
     claim in the file without naming anyone. ``claim_lines`` holds the claim's own
     service line number (``LX01``) of each of ``visit.lines``, so a finding on
     ``visit.lines[i]`` can be traced to claim line ``claim_lines[i]``
-    (:meth:`ptcpt.report.Report.summary` and :meth:`~ptcpt.report.Report.to_dict` take it).
+    (:meth:`ptcpt._report.Report.summary` and :meth:`~ptcpt._report.Report.to_dict` take it).
     """
 
     claim: int

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ptcpt.rules import Rule
-from ptcpt.visit import Visit
+from ptcpt._rules import Rule
+from ptcpt._visit import Visit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from ptcpt.plugins import RegisteredRule
+    from ptcpt._plugins import RegisteredRule
 
 
 def lacks_minutes(visit: Visit) -> bool:
@@ -56,7 +56,7 @@ def minutes_note(rules: Iterable[Rule | RegisteredRule] | None = None) -> str | 
 
 
 def _builtin_rules() -> tuple[RegisteredRule, ...]:
-    from ptcpt.plugins import Plugins
+    from ptcpt._plugins import Plugins
 
     return Plugins.load(load_entrypoints=False, env={}).rules()
 

@@ -12,8 +12,8 @@ import os
 import re
 from typing import TYPE_CHECKING, TextIO
 
+from ptcpt._visit import Visit
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.visit import Visit
 from ptcpt.x12.claims import _Claim, _clm, _dtp, _hl, _lx, _nm1, _Service, _settle, _sv1
 from ptcpt.x12.envelope import _close_st, _ge, _gs, _iea, _isa, _Level, _open_st, _se, _st, _ta1
 from ptcpt.x12.items import ClaimVisit, EnvelopeFault, Item

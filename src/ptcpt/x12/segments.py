@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
+from ptcpt._visit import MAX_ID_LENGTH, PAYER_PATTERN
 from ptcpt.errors import InvalidVisit
-from ptcpt.visit import MAX_ID_LENGTH, PAYER_PATTERN
 
 if TYPE_CHECKING:
     pass

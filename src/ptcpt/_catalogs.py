@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ptcpt._codes import Category, Code, TherapyList, Timing, is_code_shaped
 from ptcpt._datafiles import (
     build_value,
     check_top_level,
@@ -23,7 +24,6 @@ from ptcpt._datafiles import (
     read_toml,
     table_rows,
 )
-from ptcpt.codes import Category, Code, TherapyList, Timing, is_code_shaped
 from ptcpt.errors import DataError, UnknownCode
 
 if TYPE_CHECKING:
@@ -246,7 +246,7 @@ class Catalog:
         return catalog_to_frame(self)
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import catalog_html
+        from ptcpt._display import catalog_html
 
         return catalog_html(self)
 

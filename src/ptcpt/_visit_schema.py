@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ptcpt.codes import CODE_PATTERN
-from ptcpt.visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS
+from ptcpt._codes import CODE_PATTERN
+from ptcpt._visit import MAX_ID_LENGTH, MAX_MINUTES, MAX_UNITS
 
 __all__ = ["visit_json_schema"]
 

@@ -265,7 +265,7 @@ class Report:
         return report_to_frame(self, money=money)
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import report_html
+        from ptcpt._display import report_html
 
         return report_html(self)
 

@@ -20,13 +20,10 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ptcpt.claims import claim_changes, denials, one_per_problem
-from ptcpt.errors import InvalidVisit, PluginError
-from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
-from ptcpt.payers import builtin_payers
-from ptcpt.plugins import Plugins, RegisteredRule
-from ptcpt.report import Finding, Hint, Report, Severity
-from ptcpt.ruleruns import (
+from ptcpt._claims import claim_changes, denials, one_per_problem
+from ptcpt._plugins import Plugins, RegisteredRule
+from ptcpt._report import Finding, Hint, Report, Severity
+from ptcpt._ruleruns import (
     PLUGIN_ERROR,
     Runnable,
     Seen,
@@ -36,19 +33,22 @@ from ptcpt.ruleruns import (
     runnable,
     wrong_item,
 )
-from ptcpt.rules import RuleContext
+from ptcpt._rules import RuleContext
+from ptcpt._visit import Visit
+from ptcpt.errors import InvalidVisit, PluginError
+from ptcpt.fees import apply_fee_schedule, price_lines, unpriced, with_notes
+from ptcpt.payers import builtin_payers
 from ptcpt.units import AddOns, UnitPlan, add_on_pairs, visit_plan
-from ptcpt.visit import Visit
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
+    from ptcpt._visit import Line
     from ptcpt.classifier import Classifier
     from ptcpt.cms import CmsTables
     from ptcpt.fees import Estimate
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.visit import Line
 
 __all__ = ["PLUGIN_ERROR", "Checker", "check", "default_checker", "estimate"]
 
@@ -65,7 +65,7 @@ class Checker:
     ignores installed plugins (what tests want). ``PTCPT_DISABLE_PLUGINS`` and
     ``PTCPT_LOAD_PLUGINS`` in the environment apply on top. A name in ``blocked`` or
     ``allowed`` that no plugin has raises PluginError listing the names (one in the
-    environment, a :class:`~ptcpt.plugins.PluginWarning`).
+    environment, a :class:`~ptcpt.errors.PluginWarning`).
 
     CMS data: ``tables`` (from :func:`ptcpt.cms.load_cms_tables`) or ``cms_dir`` (a
     folder of CMS's own quarterly files) replace the bundled extract; without either,
@@ -84,8 +84,8 @@ class Checker:
         cms_dir: str | os.PathLike[str] | None = None,
         env: Mapping[str, str] | None = None,
     ) -> None:
-        from ptcpt.catalogs import Catalog
-        from ptcpt.catalogs import catalog as bundled_catalog
+        from ptcpt._catalogs import Catalog
+        from ptcpt._catalogs import catalog as bundled_catalog
 
         self.plugins = Plugins.load(
             plugins,

@@ -38,8 +38,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, TYPE_CHECKING, Any
 
+from ptcpt._jsonlist import is_utf8, list_items
 from ptcpt.errors import DataError, InvalidVisit
-from ptcpt.jsonlist import is_utf8, list_items
 
 if TYPE_CHECKING:
     from ptcpt.x12 import Item

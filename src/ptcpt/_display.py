@@ -17,11 +17,11 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from decimal import Decimal
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
+    from ptcpt._codes import Code
+    from ptcpt._report import Report
     from ptcpt.classifier import Suggestions
-    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
-    from ptcpt.report import Report
 
 __all__ = [
     "catalog_html",

@@ -222,6 +222,6 @@ class Code:
         return "active"
 
     def _repr_html_(self) -> str:
-        from ptcpt.display import code_html
+        from ptcpt._display import code_html
 
         return code_html(self)

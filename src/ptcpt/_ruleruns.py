@@ -1,6 +1,6 @@
 """Running rules on one visit in isolation: a rule's bug becomes a finding, not a crash.
 
-The :class:`~ptcpt.engine.Checker` builds the context and the report; this module holds
+The :class:`~ptcpt._engine.Checker` builds the context and the report; this module holds
 how one rule runs inside it (its filters, its results restamped with its id, its failure
 as one ``plugin.error`` finding), so the engine reads as the two phases of a check.
 """
@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ptcpt.plugins import RegisteredRule
-from ptcpt.report import Finding, Hint, Severity
+from ptcpt._plugins import RegisteredRule
+from ptcpt._report import Finding, Hint, Severity
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
 
-    from ptcpt.rules import RuleContext
-    from ptcpt.visit import Visit
+    from ptcpt._rules import RuleContext
+    from ptcpt._visit import Visit
 
 __all__ = [
     "PLUGIN_ERROR",

@@ -17,7 +17,7 @@ Nothing about which plugins run is left to chance: two installed distributions c
 one plugin name, a plugin given twice, or a name in ``blocked``/``allowed`` that no
 plugin has (a typo would leave on the plugin meant to be off) raise :class:`PluginError`
 naming the distributions or the known names. Names in ``PTCPT_DISABLE_PLUGINS`` and
-``PTCPT_LOAD_PLUGINS`` that no plugin has give a :class:`PluginWarning` instead: one
+``PTCPT_LOAD_PLUGINS`` that no plugin has give a :class:`~ptcpt.errors.PluginWarning` instead: one
 environment is often shared by machines with different plugins installed.
 """
 
@@ -34,15 +34,15 @@ import attrs
 import pluggy
 
 from ptcpt import hookspecs
-from ptcpt.errors import PluginError
+from ptcpt.errors import PluginError, PluginWarning
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
+    from ptcpt._codes import Code
+    from ptcpt._rules import Rule
     from ptcpt.classifier import Term
-    from ptcpt.codes import Code
     from ptcpt.payers import FeeSchedule, PayerProfile
-    from ptcpt.rules import Rule
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -72,10 +72,6 @@ BUILTIN_PLUGINS: dict[str, str] = {
     "ptcpt.descriptions": "ptcpt.default_plugins.descriptions",
     "ptcpt.data": "ptcpt.default_plugins.data",
 }
-
-
-class PluginWarning(UserWarning):
-    """A plugin setting that does not do what it says (an unknown name in the environment)."""
 
 
 @attrs.frozen
@@ -256,7 +252,7 @@ class Plugins:
 
     def rules(self) -> tuple[RegisteredRule, ...]:
         """Every rule, in registration order; duplicate ids name both plugins."""
-        from ptcpt.rules import Rule
+        from ptcpt._rules import Rule
 
         seen: dict[str, str] = {}
         result: list[RegisteredRule] = []
@@ -309,7 +305,7 @@ class Plugins:
         return result
 
     def codes(self) -> tuple[Code, ...]:
-        from ptcpt.codes import Code
+        from ptcpt._codes import Code
 
         result: list[Code] = []
         for item, plugin in self._collect("ptcpt_register_codes"):

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ptcpt.report import Correction, Finding, Severity
-from ptcpt.visit import MAX_UNITS, Line, line_with_units
+from ptcpt._report import Correction, Finding, Severity
+from ptcpt._visit import MAX_UNITS, Line, line_with_units
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from ptcpt.visit import Visit
+    from ptcpt._visit import Visit
 
 __all__ = ["ClaimChanges", "capped", "claim_changes", "denials", "one_per_problem"]
 

@@ -1,4 +1,4 @@
-"""Reading one JSON list of visits an item at a time, for :mod:`ptcpt.inputs`.
+"""Reading one JSON list of visits an item at a time, for :mod:`ptcpt._inputs`.
 
 Apart from the input sniffing because it is its own small parser: items before a syntax
 error are read, and the error is one rejection saying the rest of the list is unread.

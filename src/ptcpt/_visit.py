@@ -31,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from ptcpt.codes import CODE_PATTERN, is_code_shaped
+from ptcpt._codes import CODE_PATTERN, is_code_shaped
 from ptcpt.errors import InvalidVisit
 
 __all__ = [
@@ -538,4 +538,3 @@ def line_with_units(line: Line, units: int) -> Line:
         _set(new, name, getattr(line, name))
     _set(new, "units", units)
     return new
-

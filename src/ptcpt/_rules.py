@@ -16,20 +16,20 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from ptcpt.report import Correction, Finding, Hint, Severity
-from ptcpt.visit import Line
+from ptcpt._report import Correction, Finding, Hint, Severity
+from ptcpt._visit import Line
 
 if TYPE_CHECKING:
     import datetime as dt
 
-    from ptcpt.catalogs import Catalog
+    from ptcpt._catalogs import Catalog
+    from ptcpt._codes import Code
+    from ptcpt._visit import Visit
     from ptcpt.classifier import Classifier
     from ptcpt.cms import CmsTables
-    from ptcpt.codes import Code
     from ptcpt.fees import Estimate
     from ptcpt.payers import PayerProfile
     from ptcpt.units import UnitPlan
-    from ptcpt.visit import Visit
 
 __all__ = ["RULE_KINDS", "Rule", "RuleContext", "RuleFunction", "rule"]
 
@@ -318,7 +318,7 @@ class RuleContext:
     ) -> Finding:
         """A finding of any severity. ``problem`` keys what it reports, so the engine can
         keep one finding when several rules report the same problem (see
-        :class:`~ptcpt.report.Finding`); ``corrections`` say what it means for payment."""
+        :class:`~ptcpt._report.Finding`); ``corrections`` say what it means for payment."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
         fixes = corrections if type(corrections) is tuple else tuple(corrections)

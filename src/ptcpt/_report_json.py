@@ -15,8 +15,8 @@ from json.encoder import encode_basestring_ascii as _escape  # what json.dumps u
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ptcpt._report import Finding, Hint, Report
     from ptcpt.fees import Estimate
-    from ptcpt.report import Finding, Hint, Report
 
 __all__ = ["estimate_to_dict", "report_to_dict", "report_to_json"]
 
