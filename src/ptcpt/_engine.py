@@ -27,11 +27,8 @@ from ptcpt._ruleruns import (
     PLUGIN_ERROR,
     Runnable,
     Seen,
-    restamp,
-    rule_failed,
-    run_validation,
+    run_phase,
     runnable,
-    wrong_item,
 )
 from ptcpt._rules import RuleContext
 from ptcpt._visit import Visit
@@ -179,25 +176,12 @@ class Checker:
         if not isinstance(visit, Visit):
             raise TypeError(f"check needs a ptcpt.Visit, got {type(visit).__name__}")
         payer = self.payer(visit.payer)
-        get = self.catalog.get
-        entries = tuple([get(line.code) for line in visit.lines])
-        plan = visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries)
-        ctx = RuleContext(
-            visit,
-            catalog=self.catalog,
-            payer=payer,
-            units=plan,
-            tables=self.tables,
-            fee_schedule=self._schedule_for.get(payer.id),
-            price=functools.partial(self._price, on=visit.date, payer=payer),
-            classifier=self.classifier,
-        )
-        ctx._codes = entries  # looked up once for the plan and every rule
+        ctx = self._context(visit, payer)
+        plan = ctx.units
         findings: list[Finding] = list(self._load_findings)
         hints: list[Hint] = []
         validation, hinting = self._by_payer.get(payer.id, _NO_RULES)
-        codes: set[str] | None = None
-        modifiers: set[str] | None = None
+        seen = Seen(visit)
         found: tuple[Finding, ...] = ()
         corrects = False
         # Two phases in one loop (the filters' sets are built once, on first need): the
@@ -231,40 +215,7 @@ class Checker:
                 # (the load findings lead, unmerged: they have no problem key).
                 ctx._known_errors = found[len(self._load_findings) :] if self._load_findings else found
                 findings = []  # what hint rules yield besides hints
-            for registered, rule_id, plugin, function, want_codes, want_modifiers in phase:
-                if want_codes is not None:
-                    if codes is None:
-                        codes = {line.code for line in visit.lines}
-                    if want_codes.isdisjoint(codes):
-                        continue
-                if want_modifiers is not None:
-                    if modifiers is None:
-                        modifiers = {m for line in visit.lines for m in line.modifiers}
-                    if want_modifiers.isdisjoint(modifiers):
-                        continue
-                ctx._rule = rule_id
-                ctx._plugin = plugin
-                try:
-                    produced: Iterable[object] | None = function(visit, ctx)
-                    if produced is None:
-                        continue
-                    for item in produced:
-                        if isinstance(item, Finding) and not stage:
-                            if item.rule != rule_id or item.plugin != plugin:
-                                item = restamp(item, rule_id, plugin)
-                            findings.append(item)
-                        elif isinstance(item, Hint) and stage:
-                            if item.rule != rule_id or item.plugin != plugin:
-                                item = restamp(item, rule_id, plugin)
-                            hints.append(item)
-                        else:
-                            findings.append(rule_failed(registered, wrong_item(item)))
-                            break
-                except KeyboardInterrupt:
-                    raise
-                except BaseException as exc:  # SystemExit, GeneratorExit, ...: a rule's bug all the same
-                    self._rule_raised(registered, exc)
-                    findings.append(rule_failed(registered, f"raised {type(exc).__name__}"))
+            run_phase(phase, visit, ctx, findings, hints if stage else None, seen, self._rule_raised)
         if hinting:
             found += tuple(findings)
         estimate = ctx.estimate
@@ -275,27 +226,30 @@ class Checker:
         # Positional (date, payer, findings, hints, units, estimate, visit_id, corrected_estimate).
         return Report(visit.date, payer.id, found, tuple(hints), plan, estimate, visit.id, corrected)
 
+    def _context(self, visit: Visit, payer: PayerProfile) -> RuleContext:
+        """The context rules see for ``visit`` under ``payer``: its unit plan, prices, tables."""
+        get = self.catalog.get
+        entries = tuple([get(line.code) for line in visit.lines])
+        ctx = RuleContext(
+            visit,
+            catalog=self.catalog,
+            payer=payer,
+            units=visit_plan(visit, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries),
+            tables=self.tables,
+            fee_schedule=self._schedule_for.get(payer.id),
+            price=functools.partial(self._price, on=visit.date, payer=payer),
+            classifier=self.classifier,
+        )
+        ctx._codes = entries  # looked up once for the plan and every rule
+        return ctx
+
     def _errors_if(self, visit: Visit, payer: PayerProfile, lines: Sequence[Line]) -> tuple[Finding, ...]:
         """The errors the payer's validation rules report for the visit billing ``lines``."""
         changed = attrs.evolve(visit, lines=tuple(lines))
-        get = self.catalog.get
-        entries = tuple([get(line.code) for line in changed.lines])
-        ctx = RuleContext(
-            changed,
-            catalog=self.catalog,
-            payer=payer,
-            units=visit_plan(
-                changed, self.catalog, payer.unit_method, add_ons=self._add_ons, entries=entries
-            ),
-            tables=self.tables,
-            fee_schedule=self._schedule_for.get(payer.id),
-            price=functools.partial(self._price, on=changed.date, payer=payer),
-            classifier=self.classifier,
-        )
-        ctx._codes = entries
+        ctx = self._context(changed, payer)
         findings: list[Finding] = []
         validation, _ = self._by_payer.get(payer.id, _NO_RULES)
-        run_validation(validation, changed, ctx, findings, Seen(changed), self._rule_raised)
+        run_phase(validation, changed, ctx, findings, None, Seen(changed), self._rule_raised)
         return tuple(f for f in one_per_problem(findings) if f.severity is Severity.ERROR)
 
     def _rule_raised(self, registered: RegisteredRule, exc: BaseException) -> None:

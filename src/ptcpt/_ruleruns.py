@@ -26,7 +26,7 @@ __all__ = [
     "Seen",
     "restamp",
     "rule_failed",
-    "run_validation",
+    "run_phase",
     "runnable",
     "wrong_item",
 ]
@@ -56,16 +56,19 @@ class Seen:
         return not wanted.isdisjoint(self.modifiers)
 
 
-def run_validation(
+def run_phase(
     runnables: tuple[Runnable, ...],
     visit: Visit,
     ctx: RuleContext,
     findings: list[Finding],
+    hints: list[Hint] | None,
     seen: Seen,
     raised: Callable[[RegisteredRule, BaseException], None],
 ) -> None:
-    """Run validation rules on a visit, isolating failures: a rule that raises, or yields
-    what is not a Finding, becomes one plugin.error finding and the others still run."""
+    """Run one phase of rules on a visit, isolating failures: validation rules when
+    ``hints`` is None (they yield findings), hint rules otherwise (they yield hints). A
+    rule that raises, or yields the other kind, becomes one plugin.error finding in
+    ``findings`` and the others still run."""
     for registered, rule_id, plugin, function, want_codes, want_modifiers in runnables:
         if want_codes is not None and not seen.has_code(want_codes):
             continue
@@ -78,10 +81,14 @@ def run_validation(
             if produced is None:
                 continue
             for item in produced:
-                if isinstance(item, Finding):
+                if hints is None and isinstance(item, Finding):
                     if item.rule != rule_id or item.plugin != plugin:
                         item = restamp(item, rule_id, plugin)
                     findings.append(item)
+                elif hints is not None and isinstance(item, Hint):
+                    if item.rule != rule_id or item.plugin != plugin:
+                        item = restamp(item, rule_id, plugin)
+                    hints.append(item)
                 else:
                     findings.append(rule_failed(registered, wrong_item(item)))
                     break
