@@ -335,10 +335,8 @@ class RuleContext:
         corrections: Iterable[Correction] = (),
     ) -> Finding:
         """A problem that stops the line from being billed as it stands."""
-        if code is None and line is not None:
-            code = self._visit.lines[line].code
         fixes = corrections if type(corrections) is tuple else tuple(corrections)
-        return Finding(self._rule, Severity.ERROR, message, line, code, fix, self._plugin, problem, fixes)
+        return self._finding(Severity.ERROR, message, line, fix, code, problem, fixes)
 
     def warning(
         self,
@@ -350,9 +348,7 @@ class RuleContext:
         problem: str | None = None,
     ) -> Finding:
         """Something that needs a human look before the claim goes out."""
-        if code is None and line is not None:
-            code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.WARNING, message, line, code, fix, self._plugin, problem)
+        return self._finding(Severity.WARNING, message, line, fix, code, problem, ())
 
     def info(
         self,
@@ -364,9 +360,22 @@ class RuleContext:
         problem: str | None = None,
     ) -> Finding:
         """Context worth knowing; never blocks a claim."""
+        return self._finding(Severity.INFO, message, line, fix, code, problem, ())
+
+    def _finding(
+        self,
+        severity: Severity,
+        message: str,
+        line: int | None,
+        fix: str | None,
+        code: str | None,
+        problem: str | None,
+        corrections: tuple[Correction, ...],
+    ) -> Finding:
+        """A finding of the running rule; its code defaults to the line's."""
         if code is None and line is not None:
             code = self._visit.lines[line].code
-        return Finding(self._rule, Severity.INFO, message, line, code, fix, self._plugin, problem)
+        return Finding(self._rule, severity, message, line, code, fix, self._plugin, problem, corrections)
 
     def hint(
         self, message: str, *, line: int | None = None, amount: Decimal | None = None, code: str | None = None
