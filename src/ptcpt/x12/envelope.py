@@ -23,6 +23,8 @@ from ptcpt.x12.segments import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ptcpt.x12.reader import _Reader
 
 
@@ -70,21 +72,18 @@ def _iea(reader: _Reader, segment: str) -> None:
     reader.isa = None
     if isa.control is None:
         return
-    elements = segment.split(reader.element)
-    count = elements[1] if len(elements) > 1 else ""
-    control = elements[2] if len(elements) > 2 else ""
-    if _whole(count, 0, 10**9) != isa.count:
-        reader._fault(
-            number,
-            f"IEA01 counts {_shown(count, _COUNT)} functional groups, but the interchange that starts "
-            f"at segment {isa.segment} has {isa.count}: expected {isa.count}",
-        )
-    if control != isa.control:
-        reader._fault(
-            number,
-            f"IEA02 does not match ISA13, the control number of the interchange's header (segment "
-            f"{isa.segment}): expected the same control number",
-        )
+    _check_trailer(
+        reader,
+        number,
+        segment,
+        isa,
+        lambda counted: (
+            f"IEA01 counts {counted} functional groups, but the interchange that starts "
+            f"at segment {isa.segment} has {isa.count}: expected {isa.count}"
+        ),
+        f"IEA02 does not match ISA13, the control number of the interchange's header (segment "
+        f"{isa.segment}): expected the same control number",
+    )
 
 
 def _gs(reader: _Reader, segment: str) -> None:
@@ -125,21 +124,18 @@ def _ge(reader: _Reader, segment: str) -> None:
     reader.gs = None
     if gs.control is None:
         return
-    elements = segment.split(reader.element)
-    count = elements[1] if len(elements) > 1 else ""
-    control = elements[2] if len(elements) > 2 else ""
-    if _whole(count, 0, 10**9) != gs.count:
-        reader._fault(
-            number,
-            f"GE01 counts {_shown(count, _COUNT)} transaction sets, but the group that starts at "
-            f"segment {gs.segment} has {gs.count}: expected {gs.count}",
-        )
-    if control != gs.control:
-        reader._fault(
-            number,
-            f"GE02 does not match GS06, the control number of the group's header (segment "
-            f"{gs.segment}): expected the same control number",
-        )
+    _check_trailer(
+        reader,
+        number,
+        segment,
+        gs,
+        lambda counted: (
+            f"GE01 counts {counted} transaction sets, but the group that starts at "
+            f"segment {gs.segment} has {gs.count}: expected {gs.count}"
+        ),
+        f"GE02 does not match GS06, the control number of the group's header (segment "
+        f"{gs.segment}): expected the same control number",
+    )
 
 
 def _st(reader: _Reader, segment: str) -> None:
@@ -221,22 +217,37 @@ def _se(reader: _Reader, segment: str) -> None:
     _close_st(reader)
     if st.control is None:
         return
+    _check_trailer(
+        reader,
+        number,
+        segment,
+        st,
+        lambda counted: (
+            f"SE01 counts {counted} segments, but the transaction set from its ST header "
+            f"(segment {st.segment}) to this SE trailer has {st.count}: expected {st.count} (or a "
+            "segment was lost or added)"
+        ),
+        f"SE02 does not match ST02, the control number of the transaction set's header (segment "
+        f"{st.segment}): expected the same control number",
+    )
+
+
+def _check_trailer(
+    reader: _Reader,
+    number: int,
+    segment: str,
+    header: _Level,
+    count_fault: Callable[[str], str],
+    control_fault: str,
+) -> None:
+    """A trailer's count (element 1) and control number (element 2) against its header's."""
     elements = segment.split(reader.element)
     count = elements[1] if len(elements) > 1 else ""
     control = elements[2] if len(elements) > 2 else ""
-    if _whole(count, 0, 10**9) != st.count:
-        reader._fault(
-            number,
-            f"SE01 counts {_shown(count, _COUNT)} segments, but the transaction set from its ST header "
-            f"(segment {st.segment}) to this SE trailer has {st.count}: expected {st.count} (or a "
-            "segment was lost or added)",
-        )
-    if control != st.control:
-        reader._fault(
-            number,
-            f"SE02 does not match ST02, the control number of the transaction set's header (segment "
-            f"{st.segment}): expected the same control number",
-        )
+    if _whole(count, 0, 10**9) != header.count:
+        reader._fault(number, count_fault(_shown(count, _COUNT)))
+    if control != header.control:
+        reader._fault(number, control_fault)
 
 
 def _close_st(reader: _Reader) -> None:
